@@ -1,0 +1,69 @@
+//===- TritAttrs.td - trit attributes -----------------------*- tablegen -*-===//
+//
+// Tensor encodings for ternary values and packed ternary weights.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_DIALECT_TRIT_IR_TRITATTRS_TD
+#define TRIT_DIALECT_TRIT_IR_TRITATTRS_TD
+
+include "trit/Dialect/Trit/IR/TritDialect.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Trit_PackedLayout : I32EnumAttr<"PackedLayout",
+    "how ternary weights are stored in bytes", [
+      I32EnumAttrCase<"I2", 0, "i2">,
+      I32EnumAttrCase<"TQ1", 1, "tq1">
+    ]> {
+  let cppNamespace = "::mlir::trit";
+  let genSpecializedAttr = 0;
+}
+
+class Trit_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Trit_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+def Trit_TernaryEncodingAttr : Trit_Attr<"TernaryEncoding", "ternary"> {
+  let summary = "Tensor encoding: every element is -1, 0 or +1";
+  let description = [{
+    Tags an `i8` tensor whose elements are ternary. Ops that consume ternary
+    weights (`trit.bitlinear`, `trit.ternary_matmul`, `trit.pack`) require
+    it, so a plain `i8` tensor cannot be mistaken for a ternary one.
+
+    Example:
+
+    ```mlir
+    %w = arith.constant dense<[[1, 0, -1]]> : tensor<1x3xi8, #trit.ternary>
+    ```
+  }];
+}
+
+def Trit_PackedEncodingAttr : Trit_Attr<"PackedEncoding", "packed"> {
+  let summary = "Tensor encoding: ternary weights packed in a named layout";
+  let description = [{
+    Tags a two-dimensional `i8` tensor `[N, B]` that stores a ternary matrix
+    `[N, K]` row by row in the named layout:
+
+    - `i2`: four 2-bit codes per byte, code = w + 1 (0, 1 or 2); weight
+      `k = 4 * j + i` of a row sits in bits `[2i, 2i + 1]` of byte `j`.
+      `B = ceil(K / 4)`; padding codes are 1 (weight 0).
+    - `tq1`: five base-3 digits per byte ("1.6 bits"). The digits
+      `d_i = w[5j + i] + 1` form `v = sum_i d_i * 3^(4 - i)` (0..242) and
+      byte `j` holds `ceil(v * 256 / 243)`, so that digit `i` decodes as
+      `((byte * 3^i) mod 256) * 3 >> 8` without a division.
+      `B = ceil(K / 5)`; padding digits are 1 (weight 0).
+
+    Example:
+
+    ```mlir
+    %p = trit.pack %w : tensor<64x100xi8, #trit.ternary>
+                     -> tensor<64x25xi8, #trit.packed<i2>>
+    ```
+  }];
+  let parameters = (ins EnumParameter<Trit_PackedLayout>:$layout);
+  let assemblyFormat = "`<` $layout `>`";
+}
+
+#endif // TRIT_DIALECT_TRIT_IR_TRITATTRS_TD

@@ -1,0 +1,23 @@
+//===- Passes.h - trit transformation passes --------------------*- C++ -*-===//
+
+#ifndef TRIT_DIALECT_TRIT_TRANSFORMS_PASSES_H
+#define TRIT_DIALECT_TRIT_TRANSFORMS_PASSES_H
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/Pass.h"
+#include "trit/Dialect/Trit/IR/TritDialect.h"
+
+#include <memory>
+
+namespace mlir::trit {
+
+#define GEN_PASS_DECL
+#include "trit/Dialect/Trit/Transforms/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "trit/Dialect/Trit/Transforms/Passes.h.inc"
+
+} // namespace mlir::trit
+
+#endif // TRIT_DIALECT_TRIT_TRANSFORMS_PASSES_H

@@ -1,0 +1,34 @@
+# -*- Python -*-
+# lit configuration for trit.
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "TRIT"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.trit_obj_root, "test")
+config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.environment["FILECHECK_OPTS"] = (
+    "-enable-var-scope --allow-unused-prefixes=false")
+
+llvm_config.use_default_substitutions()
+
+# `-Dverify_roundtrip=1` runs every trit-opt invocation with
+# --verify-roundtrip: each output is printed, parsed back and compared.
+trit_opt = ToolSubst("trit-opt", unresolved="fatal")
+if lit_config.params.get("verify_roundtrip"):
+    trit_opt = ToolSubst(
+        "trit-opt",
+        command=os.path.join(config.trit_tools_dir, "trit-opt"),
+        extra_args=["--verify-roundtrip"],
+    )
+
+tool_dirs = [config.trit_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(
+    [trit_opt, "FileCheck", "not", "count", "split-file"], tool_dirs)
