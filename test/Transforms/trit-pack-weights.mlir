@@ -5,16 +5,18 @@
 // BADLAYOUT: trit-pack-weights: unknown layout 'i3' (expected 'i2' or 'tq1')
 
 // A dense ternary constant is packed into a dense_resource blob with the
-// expected bytes: row 0 = [1, 0, -1, 1, 0] -> codes [2, 1, 0, 2, 1].
-// i2: byte0 = 2 | 1<<2 | 0<<4 | 2<<6 = 0x86, byte1 = 1 | 1<<2 | 1<<4 | 1<<6 = 0x55.
-// tq1: digits 2,1,0,2,1 -> v = 2*81 + 27 + 0 + 6 + 1 = 196, byte = ceil(196*256/243) = 207 = 0xCF.
+// expected bytes. Each row is one 32-byte block; weight k < 32 sits in slot 0
+// of byte k, every other slot is padding (digit 1, weight 0).
+// i2, row 0 = [1, 0, -1, 1, 0]: byte = (w + 1) | 1 << 2 | 1 << 4 | 1 << 6,
+// so 0x56 0x55 0x54 0x56 0x55, then 27 bytes 0x55.
+// tq1: v = (w + 1) * 81 + 40, byte = ceil(v * 256 / 243): 0xD5 0x80 0x2B ...
 // CHECK-LABEL: func.func @dense_weight
 // CHECK-NOT: dense<
-// I2: %[[P:.*]] = arith.constant dense_resource<[[BLOB:trit_packed_[0-9]+]]> : tensor<2x2xi8, #trit.packed<i2>>
-// TQ1: %[[P:.*]] = arith.constant dense_resource<[[BLOB:trit_packed_[0-9]+]]> : tensor<2x1xi8, #trit.packed<tq1>>
+// I2: %[[P:.*]] = arith.constant dense_resource<[[BLOB:trit_packed_[0-9]+]]> : tensor<2x32xi8, #trit.packed<i2>>
+// TQ1: %[[P:.*]] = arith.constant dense_resource<[[BLOB:trit_packed_[0-9]+]]> : tensor<2x32xi8, #trit.packed<tq1>>
 // CHECK: trit.bitlinear %{{.*}}, %[[P]], %{{.*}} :
-// I2: trit_packed_0: "0x010000008655{{.*}}"
-// TQ1: trit_packed_0: "0x01000000CF{{.*}}"
+// I2: trit_packed_0: "0x0100000056555456555555555555555555555555555555555555555555555555555555555555555554555555555555555555555555555555555555555555555555555555"
+// TQ1: trit_packed_0: "0x01000000D5802BD580808080808080808080808080808080808080808080808080808080808080802B808080808080808080808080808080808080808080808080808080"
 func.func @dense_weight(%x: tensor<3x5xf32>, %g: f32) -> tensor<3x2xf32> {
   %w = arith.constant dense<[[1, 0, -1, 1, 0], [0, 0, 0, 0, -1]]> : tensor<2x5xi8, #trit.ternary>
   %y = trit.bitlinear %x, %w, %g : tensor<3x5xf32>, tensor<2x5xi8, #trit.ternary> -> tensor<3x2xf32>
@@ -52,10 +54,11 @@ func.func @shared_weight(%x: tensor<3x5xf32>, %xq: tensor<3x5xi8>, %g: f32) -> (
 
 // A splat (all zero) weight packs to padding-code bytes.
 // I2-LABEL: func.func @splat_weight
-// I2: arith.constant dense_resource<{{.*}}> : tensor<4x1xi8, #trit.packed<i2>>
-// I2: trit_packed_0: "0x0100000055555555"
+// I2: arith.constant dense_resource<{{.*}}> : tensor<4x32xi8, #trit.packed<i2>>
+// I2: trit_packed_0: "0x010000005555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555555"
 // TQ1-LABEL: func.func @splat_weight
-// TQ1: arith.constant dense_resource<{{.*}}> : tensor<4x1xi8, #trit.packed<tq1>>
+// TQ1: arith.constant dense_resource<{{.*}}> : tensor<4x32xi8, #trit.packed<tq1>>
+// TQ1: trit_packed_0: "0x010000008080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080808080"
 func.func @splat_weight(%x: tensor<1x3xf32>, %g: f32) -> tensor<1x4xf32> {
   %w = arith.constant dense<0> : tensor<4x3xi8, #trit.ternary>
   %y = trit.bitlinear %x, %w, %g : tensor<1x3xf32>, tensor<4x3xi8, #trit.ternary> -> tensor<1x4xf32>
@@ -66,8 +69,8 @@ func.func @splat_weight(%x: tensor<1x3xf32>, %g: f32) -> tensor<1x4xf32> {
 
 // An already packed weight is left as it is.
 // CHECK-LABEL: func.func @packed_already
-// CHECK: trit.bitlinear %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8xf32>, tensor<4x2xi8, #trit.packed<i2>>
-func.func @packed_already(%x: tensor<1x8xf32>, %w: tensor<4x2xi8, #trit.packed<i2>>, %g: f32) -> tensor<1x4xf32> {
-  %y = trit.bitlinear %x, %w, %g : tensor<1x8xf32>, tensor<4x2xi8, #trit.packed<i2>> -> tensor<1x4xf32>
+// CHECK: trit.bitlinear %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x8xf32>, tensor<4x32xi8, #trit.packed<i2>>
+func.func @packed_already(%x: tensor<1x8xf32>, %w: tensor<4x32xi8, #trit.packed<i2>>, %g: f32) -> tensor<1x4xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<1x8xf32>, tensor<4x32xi8, #trit.packed<i2>> -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }

@@ -16,14 +16,28 @@ namespace ternary {
 
 enum class Layout : int { I2 = 0, TQ1 = 1 };
 
+/// Both layouts store a row in blocks of `kBlockBytes` bytes. Byte `j` of
+/// block `b` holds the weights `k = b * valuesPerBlock + j + kBlockBytes * i`
+/// for each slot `i` (0..3 for i2, 0..4 for tq1), so that slot `i` of a whole
+/// block is `kBlockBytes` consecutive weights: a kernel decodes one slot of a
+/// block with a few vector instructions and meets contiguous activations.
+constexpr size_t kBlockBytes = 32;
+
 /// Ternary values stored in one byte of `layout`.
 constexpr size_t valuesPerByte(Layout layout) {
   return layout == Layout::I2 ? 4 : 5;
 }
 
-/// Bytes one row of `k` ternary values takes in `layout`.
+/// Ternary values stored in one block of `layout` (128 for i2, 160 for tq1).
+constexpr size_t valuesPerBlock(Layout layout) {
+  return kBlockBytes * valuesPerByte(layout);
+}
+
+/// Bytes one row of `k` ternary values takes in `layout`: whole blocks, the
+/// last one padded with zero weights.
 constexpr size_t bytesPerRow(Layout layout, size_t k) {
-  return (k + valuesPerByte(layout) - 1) / valuesPerByte(layout);
+  return (k + valuesPerBlock(layout) - 1) / valuesPerBlock(layout) *
+         kBlockBytes;
 }
 
 /// Packs the ternary matrix `w` ([rows, k], values in {-1, 0, 1}, row-major)

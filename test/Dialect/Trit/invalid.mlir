@@ -101,7 +101,7 @@ func.func @bl_k(%x: tensor<4x8xf32>, %w: tensor<16x9xi8, #trit.ternary>, %g: f32
 
 // bitlinear: a packed weight must hold exactly K values per row.
 func.func @bl_packed_bytes(%x: tensor<4x130xf32>, %w: tensor<16x32xi8, #trit.packed<i2>>, %g: f32) {
-  // expected-error @+1 {{'trit.bitlinear' op packed weight has 32 bytes per row but 130 input features need 33 in layout 'i2'}}
+  // expected-error @+1 {{'trit.bitlinear' op packed weight has 32 bytes per row but 130 input features need 64 in layout 'i2'}}
   %y = trit.bitlinear %x, %w, %g : tensor<4x130xf32>, tensor<16x32xi8, #trit.packed<i2>> -> tensor<4x16xf32>
   return
 }
@@ -181,9 +181,9 @@ func.func @tm_lhs_encoding(%x: tensor<4x8xi8, #trit.ternary>, %w: tensor<16x8xi8
 // -----
 
 // ternary_matmul: result is [M, N].
-func.func @tm_result(%x: tensor<4x8xi8>, %w: tensor<16x2xi8, #trit.packed<i2>>) {
+func.func @tm_result(%x: tensor<4x8xi8>, %w: tensor<16x32xi8, #trit.packed<i2>>) {
   // expected-error @+1 {{'trit.ternary_matmul' op result must be [M, N] = [4, 16]}}
-  %a = trit.ternary_matmul %x, %w : tensor<4x8xi8>, tensor<16x2xi8, #trit.packed<i2>> -> tensor<16x4xi32>
+  %a = trit.ternary_matmul %x, %w : tensor<4x8xi8>, tensor<16x32xi8, #trit.packed<i2>> -> tensor<16x4xi32>
   return
 }
 
@@ -236,7 +236,7 @@ func.func @pack_rows(%w: tensor<4x8xi8, #trit.ternary>) {
 
 // pack: tq1 holds five values per byte.
 func.func @pack_bytes(%w: tensor<4x11xi8, #trit.ternary>) {
-  // expected-error @+1 {{'trit.pack' op packed tensor has 2 bytes per row but 11 values need 3 in layout 'tq1'}}
+  // expected-error @+1 {{'trit.pack' op packed tensor has 2 bytes per row but 11 values need 32 in layout 'tq1'}}
   %p = trit.pack %w : tensor<4x11xi8, #trit.ternary> -> tensor<4x2xi8, #trit.packed<tq1>>
   return
 }
@@ -262,9 +262,9 @@ func.func @unpack_result(%p: tensor<4x2xi8, #trit.packed<i2>>) {
 // -----
 
 // unpack: K must need exactly the bytes there are.
-func.func @unpack_k(%p: tensor<4x2xi8, #trit.packed<i2>>) {
-  // expected-error @+1 {{'trit.unpack' op packed tensor has 2 bytes per row but 9 values need 3 in layout 'i2'}}
-  %w = trit.unpack %p : tensor<4x2xi8, #trit.packed<i2>> -> tensor<4x9xi8, #trit.ternary>
+func.func @unpack_k(%p: tensor<4x32xi8, #trit.packed<i2>>) {
+  // expected-error @+1 {{'trit.unpack' op packed tensor has 32 bytes per row but 129 values need 64 in layout 'i2'}}
+  %w = trit.unpack %p : tensor<4x32xi8, #trit.packed<i2>> -> tensor<4x129xi8, #trit.ternary>
   return
 }
 

@@ -25,9 +25,9 @@ func.func @bitlinear_ternary(%x: tensor<?x128xf32>, %w: tensor<64x128xi8, #trit.
 }
 
 // CHECK-LABEL: func.func @bitlinear_packed_3d
-func.func @bitlinear_packed_3d(%x: tensor<2x5x130xf32>, %w: tensor<64x26xi8, #trit.packed<tq1>>, %g: f32) -> tensor<2x5x64xf32> {
-  // CHECK: trit.bitlinear {{.*}} : tensor<2x5x130xf32>, tensor<64x26xi8, #trit.packed<tq1>> -> tensor<2x5x64xf32>
-  %y = trit.bitlinear %x, %w, %g : tensor<2x5x130xf32>, tensor<64x26xi8, #trit.packed<tq1>> -> tensor<2x5x64xf32>
+func.func @bitlinear_packed_3d(%x: tensor<2x5x130xf32>, %w: tensor<64x32xi8, #trit.packed<tq1>>, %g: f32) -> tensor<2x5x64xf32> {
+  // CHECK: trit.bitlinear {{.*}} : tensor<2x5x130xf32>, tensor<64x32xi8, #trit.packed<tq1>> -> tensor<2x5x64xf32>
+  %y = trit.bitlinear %x, %w, %g : tensor<2x5x130xf32>, tensor<64x32xi8, #trit.packed<tq1>> -> tensor<2x5x64xf32>
   return %y : tensor<2x5x64xf32>
 }
 
@@ -41,14 +41,14 @@ func.func @ternary_matmul(%xq: tensor<?x128xi8>, %w: tensor<64x32xi8, #trit.pack
 }
 
 // CHECK-LABEL: func.func @pack_unpack
-func.func @pack_unpack(%w: tensor<64x100xi8, #trit.ternary>) -> (tensor<64x100xi8, #trit.ternary>, tensor<64x20xi8, #trit.packed<tq1>>) {
-  // CHECK: trit.pack %{{.*}} : tensor<64x100xi8, #trit.ternary> -> tensor<64x25xi8, #trit.packed<i2>>
-  %p = trit.pack %w : tensor<64x100xi8, #trit.ternary> -> tensor<64x25xi8, #trit.packed<i2>>
-  // CHECK: trit.unpack %{{.*}} : tensor<64x25xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
-  %u = trit.unpack %p : tensor<64x25xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
-  // CHECK: trit.pack %{{.*}} : tensor<64x100xi8, #trit.ternary> -> tensor<64x20xi8, #trit.packed<tq1>>
-  %q = trit.pack %u : tensor<64x100xi8, #trit.ternary> -> tensor<64x20xi8, #trit.packed<tq1>>
-  return %u, %q : tensor<64x100xi8, #trit.ternary>, tensor<64x20xi8, #trit.packed<tq1>>
+func.func @pack_unpack(%w: tensor<64x100xi8, #trit.ternary>) -> (tensor<64x100xi8, #trit.ternary>, tensor<64x32xi8, #trit.packed<tq1>>) {
+  // CHECK: trit.pack %{{.*}} : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<i2>>
+  %p = trit.pack %w : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<i2>>
+  // CHECK: trit.unpack %{{.*}} : tensor<64x32xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
+  %u = trit.unpack %p : tensor<64x32xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
+  // CHECK: trit.pack %{{.*}} : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<tq1>>
+  %q = trit.pack %u : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<tq1>>
+  return %u, %q : tensor<64x100xi8, #trit.ternary>, tensor<64x32xi8, #trit.packed<tq1>>
 }
 
 // CHECK-LABEL: func.func @ternary_constant

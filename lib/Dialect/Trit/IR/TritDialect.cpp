@@ -2,6 +2,7 @@
 
 #include "trit/Dialect/Trit/IR/TritDialect.h"
 #include "trit/Dialect/Trit/IR/TritOps.h"
+#include "trit/Numerics/Packing.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
@@ -53,8 +54,9 @@ int64_t mlir::trit::valuesPerByte(PackedLayout layout) {
 int64_t mlir::trit::packedBytesPerRow(PackedLayout layout, int64_t k) {
   if (ShapedType::isDynamic(k))
     return ShapedType::kDynamic;
-  int64_t per = valuesPerByte(layout);
-  return (k + per - 1) / per;
+  ternary::Layout numeric =
+      layout == PackedLayout::I2 ? ternary::Layout::I2 : ternary::Layout::TQ1;
+  return static_cast<int64_t>(ternary::bytesPerRow(numeric, k));
 }
 
 RankedTensorType mlir::trit::withEncoding(RankedTensorType type,

@@ -44,22 +44,27 @@ def Trit_PackedEncodingAttr : Trit_Attr<"PackedEncoding", "packed"> {
   let summary = "Tensor encoding: ternary weights packed in a named layout";
   let description = [{
     Tags a two-dimensional `i8` tensor `[N, B]` that stores a ternary matrix
-    `[N, K]` row by row in the named layout:
+    `[N, K]` row by row in the named layout. Both layouts store a row in
+    blocks of 32 bytes; byte `j` of block `b` has one *slot* per value it
+    holds, and slot `i` holds weight `k = b * V + j + 32 * i`, where `V` is
+    the number of values per block. So slot `i` of a block is 32 consecutive
+    weights, which a kernel decodes with a few vector instructions and meets
+    with 32 contiguous activations. The last block of a row is padded with
+    zero weights; `B = ceil(K / V) * 32`.
 
-    - `i2`: four 2-bit codes per byte, code = w + 1 (0, 1 or 2); weight
-      `k = 4 * j + i` of a row sits in bits `[2i, 2i + 1]` of byte `j`.
-      `B = ceil(K / 4)`; padding codes are 1 (weight 0).
-    - `tq1`: five base-3 digits per byte ("1.6 bits"). The digits
-      `d_i = w[5j + i] + 1` form `v = sum_i d_i * 3^(4 - i)` (0..242) and
-      byte `j` holds `ceil(v * 256 / 243)`, so that digit `i` decodes as
-      `((byte * 3^i) mod 256) * 3 >> 8` without a division.
-      `B = ceil(K / 5)`; padding digits are 1 (weight 0).
+    - `i2` (`V = 128`, 2 bits per weight): four 2-bit codes per byte,
+      code = w + 1 (0, 1 or 2), slot `i` in bits `[2i, 2i + 1]`.
+    - `tq1` (`V = 160`, 1.6 bits per weight): five base-3 digits per byte.
+      The digits `d_i = w_i + 1` of slots 0..4 form
+      `v = sum_i d_i * 3^(4 - i)` (0..242) and the byte holds
+      `ceil(v * 256 / 243)`, so that digit `i` decodes without a division as
+      `((byte * 3^i) mod 256) * 3 >> 8`.
 
     Example:
 
     ```mlir
     %p = trit.pack %w : tensor<64x100xi8, #trit.ternary>
-                     -> tensor<64x25xi8, #trit.packed<i2>>
+                     -> tensor<64x32xi8, #trit.packed<i2>>
     ```
   }];
   let parameters = (ins EnumParameter<Trit_PackedLayout>:$layout);

@@ -148,13 +148,14 @@ def Trit_PackOp : Trit_Op<"pack", [Pure]> {
   let description = [{
     Packs a ternary matrix `[N, K]` row by row into the layout named by the
     result's `#trit.packed` encoding; the result has shape
-    `[N, bytes per row]` (`ceil(K / 4)` for `i2`, `ceil(K / 5)` for `tq1`).
+    `[N, bytes per row]`: `ceil(K / 128) * 32` for `i2`, `ceil(K / 160) * 32`
+    for `tq1` (see `#trit.packed`).
 
     Example:
 
     ```mlir
     %p = trit.pack %w
-        : tensor<64x100xi8, #trit.ternary> -> tensor<64x20xi8, #trit.packed<tq1>>
+        : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<tq1>>
     ```
   }];
   let arguments = (ins Trit_I8Tensor:$input);
@@ -177,7 +178,7 @@ def Trit_UnpackOp : Trit_Op<"unpack", [Pure]> {
 
     ```mlir
     %w = trit.unpack %p
-        : tensor<64x25xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
+        : tensor<64x32xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
     ```
   }];
   let arguments = (ins Trit_I8Tensor:$input);
