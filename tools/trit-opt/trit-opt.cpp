@@ -7,6 +7,7 @@
 
 #include "trit/Dialect/Trit/IR/TritDialect.h"
 #include "trit/Dialect/Trit/Transforms/Passes.h"
+#include "trit/Pipelines/Pipelines.h"
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/InitAllDialects.h"
@@ -17,6 +18,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::trit::registerTritPasses();
+  mlir::trit::registerTritPipelines();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

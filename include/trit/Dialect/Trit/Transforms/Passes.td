@@ -35,4 +35,57 @@ def TritPackWeightsPass : Pass<"trit-pack-weights", "ModuleOp"> {
                            "::mlir::trit::TritDialect"];
 }
 
+def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "func::FuncOp"> {
+  let summary = "Lower BitLinear on packed weights to tiled add/subtract loops";
+  let description = [{
+    Lowers `trit.bitlinear`, `trit.ternary_matmul` (on packed weights) and
+    `trit.quantize_activations` to loops over tensors:
+
+    - activations are quantized per token (absmax, int8) by `linalg.generic`
+      ops into a zero-padded `i16` buffer whose rows cover whole weight
+      blocks;
+    - an `scf.forall` over tiles of `tile-n` output features (the parallel
+      loop that becomes OpenMP) holds `scf.for` loops over tokens and rows
+      with a register tile of `tile-tokens` x `tile-rows` accumulators;
+    - the innermost loop walks the 32-byte weight blocks. For each slot of a
+      block it derives two lane masks from the packed bytes (weight +1 and
+      weight -1: bit tests for `i2`, unsigned compares after a multiply by
+      3^slot done with additions for `tq1`) and adds or subtracts 32 int16
+      activations into int16 accumulators under those masks. There is no
+      multiplication by a weight. Accumulators are flushed into int32 before
+      they can overflow (every 255 additions per lane);
+    - the int32 sum is rescaled by `g / s` per token for `trit.bitlinear`.
+
+    Batch 1 (decode GEMV), batch > 1 (prefill GEMM) and any N and K are
+    handled: token and row remainders run with a 1-wide tile and K is padded
+    with zero weights to whole blocks. Weights that are not packed are an
+    error (run `trit-pack-weights` first).
+  }];
+  let options = [
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"64",
+           "Output features per parallel tile">,
+    Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
+           "Weight rows per register tile">,
+    Option<"tileTokens", "tile-tokens", "int64_t", /*default=*/"4",
+           "Tokens per register tile">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
+def TritCheckLoweredPass : Pass<"trit-check-lowered", "ModuleOp"> {
+  let summary = "Contract check: only LLVM-level ops are left";
+  let description = [{
+    Ends `trit-cpu-pipeline`. Every operation must belong to the `llvm` or
+    `omp` dialect (or be the `builtin.module`), which is what translation to
+    LLVM IR accepts. A `trit` op that is left gets an error that says why
+    it could not be lowered (for example a `trit.quantize_weights` on a
+    weight that is not a constant); any other op gets an error naming it.
+  }];
+}
+
 #endif // TRIT_DIALECT_TRIT_TRANSFORMS_PASSES_TD

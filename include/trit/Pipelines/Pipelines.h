@@ -1,0 +1,41 @@
+//===- Pipelines.h - trit's named pass pipelines ----------------*- C++ -*-===//
+//
+// Each pipeline is built by one function, used by trit-opt (through its
+// registered name) and by tritc.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_PIPELINES_PIPELINES_H
+#define TRIT_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace mlir::trit {
+
+/// Options of trit-cpu-pipeline.
+struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
+  Option<std::string> layout{*this, "layout",
+                             llvm::cl::desc("Packed weight layout: i2 or tq1"),
+                             llvm::cl::init("i2")};
+  Option<int64_t> tileN{*this, "tile-n",
+                        llvm::cl::desc("Output features per parallel tile"),
+                        llvm::cl::init(64)};
+  Option<int64_t> tileRows{*this, "tile-rows",
+                           llvm::cl::desc("Weight rows per register tile"),
+                           llvm::cl::init(4)};
+  Option<int64_t> tileTokens{*this, "tile-tokens",
+                             llvm::cl::desc("Tokens per register tile"),
+                             llvm::cl::init(4)};
+};
+
+/// trit-cpu-pipeline: tensors with trit ops -> LLVM dialect (+ OpenMP),
+/// ending with the trit-check-lowered contract check.
+void buildTritCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
+
+/// Registers every named trit pipeline with the pass registry.
+void registerTritPipelines();
+
+} // namespace mlir::trit
+
+#endif // TRIT_PIPELINES_PIPELINES_H

@@ -1,0 +1,551 @@
+//===- TileBitLinear.cpp - trit-tile-bitlinear ------------------*- C++ -*-===//
+//
+// Lowers trit.bitlinear / trit.ternary_matmul on packed weights, and
+// trit.quantize_activations, to tiled loops over tensors whose innermost
+// loop adds and subtracts int16 activations under lane masks decoded from
+// the packed weight bytes. See the pass description in Passes.td.
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/Dialect/Trit/IR/TritOps.h"
+#include "trit/Dialect/Trit/Transforms/Passes.h"
+#include "trit/Numerics/Packing.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+namespace mlir::trit {
+#define GEN_PASS_DEF_TRITTILEBITLINEARPASS
+#include "trit/Dialect/Trit/Transforms/Passes.h.inc"
+} // namespace mlir::trit
+
+using namespace mlir;
+using namespace mlir::trit;
+
+namespace {
+
+/// Lanes of one slot of a weight block: one byte of the block per lane.
+constexpr int64_t kLanes = static_cast<int64_t>(ternary::kBlockBytes);
+
+struct TileSizes {
+  int64_t n;
+  int64_t rows;
+  int64_t tokens;
+};
+
+/// Emits the lowering of one op at the builder's insertion point.
+class Lowering {
+public:
+  Lowering(OpBuilder &b, Location loc) : b(b), loc(loc) {}
+
+  Value index(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+
+  Value f32(float v) {
+    return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
+  }
+
+  /// A splat i8 vector constant holding the byte `v`.
+  Value splatI8(uint8_t v) {
+    auto type = VectorType::get({kLanes}, b.getI8Type());
+    return arith::ConstantOp::create(
+        b, loc, DenseElementsAttr::get(type, APInt(8, v)));
+  }
+
+  Value zeroVector(Type elementType) {
+    auto type = VectorType::get({kLanes}, elementType);
+    return arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
+  }
+
+  /// Size of dimension `dim` of a ranked tensor, as an index value.
+  Value dimOf(Value tensor, int64_t dim) {
+    return tensor::DimOp::create(b, loc, tensor, dim);
+  }
+
+  /// Per-token absmax quantization of `x` (any rank >= 1) following the
+  /// numerics contract. The quantized values are written, converted to
+  /// `qType`, into `dest` (same leading shape as `x`; its last dimension may
+  /// be longer, the tail is left as it is). Returns {quantized, scale}.
+  std::pair<Value, Value> quantize(Value x, Value dest, Type qType) {
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t rank = xType.getRank();
+    MLIRContext *ctx = b.getContext();
+
+    SmallVector<OpFoldResult> tokenSizes;
+    SmallVector<Value> dynTokenSizes;
+    for (int64_t d = 0; d < rank - 1; ++d) {
+      tokenSizes.push_back(xType.isDynamicDim(d)
+                               ? OpFoldResult(dimOf(x, d))
+                               : OpFoldResult(b.getIndexAttr(xType.getDimSize(d))));
+    }
+    Value zero = f32(0.0f);
+    Value scaleEmpty =
+        tensor::EmptyOp::create(b, loc, tokenSizes, b.getF32Type());
+    Value amaxInit =
+        linalg::FillOp::create(b, loc, zero, scaleEmpty).getResult(0);
+
+    AffineMap full = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap tokens = full.dropResult(rank - 1);
+    SmallVector<utils::IteratorType> reduceIters(rank,
+                                                 utils::IteratorType::parallel);
+    reduceIters.back() = utils::IteratorType::reduction;
+    Value amax =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{amaxInit.getType()}, ValueRange{x},
+            ValueRange{amaxInit}, ArrayRef<AffineMap>{full, tokens},
+            reduceIters,
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              Value abs = math::AbsFOp::create(nb, nloc, args[0]);
+              Value max = arith::MaximumFOp::create(nb, nloc, args[1], abs);
+              linalg::YieldOp::create(nb, nloc, max);
+            })
+            .getResult(0);
+
+    AffineMap tokenId = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
+    SmallVector<utils::IteratorType> tokenIters(rank - 1,
+                                                utils::IteratorType::parallel);
+    Value scale =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{scaleEmpty.getType()}, ValueRange{amax},
+            ValueRange{scaleEmpty}, ArrayRef<AffineMap>{tokenId, tokenId},
+            tokenIters,
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              Value floor = arith::ConstantOp::create(
+                  nb, nloc, nb.getF32FloatAttr(1e-5f));
+              Value c127 = arith::ConstantOp::create(
+                  nb, nloc, nb.getF32FloatAttr(127.0f));
+              Value clipped = arith::MaximumFOp::create(nb, nloc, args[0], floor);
+              Value s = arith::DivFOp::create(nb, nloc, c127, clipped);
+              linalg::YieldOp::create(nb, nloc, s);
+            })
+            .getResult(0);
+
+    SmallVector<utils::IteratorType> allParallel(rank,
+                                                 utils::IteratorType::parallel);
+    Value quantized =
+        linalg::GenericOp::create(
+            b, loc, TypeRange{dest.getType()}, ValueRange{x, scale},
+            ValueRange{dest}, ArrayRef<AffineMap>{full, tokens, full},
+            allParallel,
+            [&](OpBuilder &nb, Location nloc, ValueRange args) {
+              Value lo = arith::ConstantOp::create(
+                  nb, nloc, nb.getF32FloatAttr(-128.0f));
+              Value hi = arith::ConstantOp::create(
+                  nb, nloc, nb.getF32FloatAttr(127.0f));
+              Value scaled = arith::MulFOp::create(nb, nloc, args[0], args[1]);
+              Value rounded = math::RoundEvenOp::create(nb, nloc, scaled);
+              Value clamped = arith::MinimumFOp::create(
+                  nb, nloc, arith::MaximumFOp::create(nb, nloc, rounded, lo),
+                  hi);
+              Value q = arith::FPToSIOp::create(nb, nloc, qType, clamped);
+              linalg::YieldOp::create(nb, nloc, q);
+            })
+            .getResult(0);
+    return {quantized, scale};
+  }
+
+  /// A zero-filled `[m, kPad]` i16 tensor with `valuesOf` (i8 or f32 `[m,
+  /// k]`) written into its leading columns: quantized (f32) or sign-extended
+  /// (i8). Returns {padded, scale or null}.
+  std::pair<Value, Value> paddedActivations(Value valuesOf, int64_t kPad) {
+    auto type = cast<RankedTensorType>(valuesOf.getType());
+    Value m = dimOf(valuesOf, 0);
+    Value k = dimOf(valuesOf, 1);
+    Value empty = tensor::EmptyOp::create(
+        b, loc, ArrayRef<OpFoldResult>{m, b.getIndexAttr(kPad)},
+        b.getI16Type());
+    Value zero = arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(0));
+    Value padded = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> sizes = {m, k};
+    SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+    Value slice = tensor::ExtractSliceOp::create(b, loc, padded, offsets, sizes,
+                                                 strides);
+    Value filled, scale;
+    if (isa<FloatType>(type.getElementType())) {
+      std::tie(filled, scale) = quantize(valuesOf, slice, b.getI16Type());
+    } else {
+      AffineMap id = b.getMultiDimIdentityMap(2);
+      filled = linalg::GenericOp::create(
+                   b, loc, TypeRange{slice.getType()}, ValueRange{valuesOf},
+                   ValueRange{slice}, ArrayRef<AffineMap>{id, id},
+                   SmallVector<utils::IteratorType>(
+                       2, utils::IteratorType::parallel),
+                   [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                     Value ext = arith::ExtSIOp::create(
+                         nb, nloc, nb.getI16Type(), args[0]);
+                     linalg::YieldOp::create(nb, nloc, ext);
+                   })
+                   .getResult(0);
+    }
+    Value result = tensor::InsertSliceOp::create(b, loc, filled, padded,
+                                                 offsets, sizes, strides);
+    return {result, scale};
+  }
+
+  /// The lane masks (weight == +1, weight == -1) of slot `slot` of the
+  /// 32-byte block `bytes`. For tq1, `tq1Digits` carries bytes * 3^slot
+  /// (mod 256) from slot to slot.
+  std::pair<Value, Value> decodeSlot(PackedLayout layout, Value bytes,
+                                     int64_t slot, Value &tq1Digits) {
+    if (layout == PackedLayout::I2) {
+      // Code w + 1 in bits [2 slot, 2 slot + 1]: +1 is code 2 (high bit set),
+      // -1 is code 0 (both bits clear).
+      Value zero = splatI8(0);
+      Value high = arith::AndIOp::create(b, loc, bytes,
+                                         splatI8(uint8_t(2u << (2 * slot))));
+      Value both = arith::AndIOp::create(b, loc, bytes,
+                                         splatI8(uint8_t(3u << (2 * slot))));
+      Value plus =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, high, zero);
+      Value minus =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, both, zero);
+      return {plus, minus};
+    }
+    // tq1: t = bytes * 3^slot mod 256 brings digit `slot` to the top of the
+    // byte; the digit is (3 t) >> 8, so it is 0 for t < 86 and 2 for
+    // t >= 171. Multiplying by 3 is two byte additions.
+    if (slot == 0) {
+      tq1Digits = bytes;
+    } else {
+      Value twice = arith::AddIOp::create(b, loc, tq1Digits, tq1Digits);
+      tq1Digits = arith::AddIOp::create(b, loc, twice, tq1Digits);
+    }
+    Value plus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
+                                       tq1Digits, splatI8(171));
+    Value minus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                        tq1Digits, splatI8(86));
+    return {plus, minus};
+  }
+
+  struct KernelOperands {
+    PackedLayout layout;
+    Value xq16;   ///< [M, kPad] i16, zero padded.
+    Value scale;  ///< [M] f32 per-token scale, or null for an i32 result.
+    Value g;      ///< f32 weight scale, or null for an i32 result.
+    Value weight; ///< [N, bytes per row] packed.
+    int64_t n;
+    int64_t blocks;
+  };
+
+  /// Register tile: `tokens` x `rows` int32 sums for tokens m.. and weight
+  /// rows row.., written into `out` at [m + t, col + j].
+  Value microKernel(const KernelOperands &ops, Value out, Value m, Value row,
+                    Value col, int64_t tokens, int64_t rows) {
+    const int64_t slots = valuesPerByte(ops.layout);
+    const int64_t valuesPerBlock = slots * kLanes;
+    // Each slot adds at most 128 in magnitude to a lane: flush the int16
+    // accumulators every `chunk` blocks, before 255 additions.
+    const int64_t chunk = 255 / slots;
+    const int64_t tiles = tokens * rows;
+    Type i16 = b.getI16Type(), i32 = b.getI32Type();
+    auto v32i8 = VectorType::get({kLanes}, b.getI8Type());
+    auto v32i16 = VectorType::get({kLanes}, i16);
+    auto v32i32 = VectorType::get({kLanes}, i32);
+
+    Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+    SmallVector<Value> initSums(tiles, zeroI32);
+    Value c0 = index(0), c1 = index(1);
+    Value blocks = index(ops.blocks);
+    auto chunkLoop = scf::ForOp::create(
+        b, loc, c0, blocks, index(chunk), initSums,
+        [&](OpBuilder &, Location, Value chunkStart, ValueRange sums) {
+          Value chunkEnd = arith::MinSIOp::create(
+              b, loc, arith::AddIOp::create(b, loc, chunkStart, index(chunk)),
+              blocks);
+          SmallVector<Value> initAcc(tiles, zeroVector(i16));
+          auto blockLoop = scf::ForOp::create(
+              b, loc, chunkStart, chunkEnd, c1, initAcc,
+              [&](OpBuilder &, Location, Value block, ValueRange accIn) {
+                SmallVector<Value> acc(accIn.begin(), accIn.end());
+                Value byteOffset =
+                    arith::MulIOp::create(b, loc, block, index(kLanes));
+                Value kBase =
+                    arith::MulIOp::create(b, loc, block, index(valuesPerBlock));
+                Value padI8 =
+                    arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+                Value padI16 =
+                    arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(0));
+                SmallVector<Value> bytes, digits(rows);
+                for (int64_t j = 0; j < rows; ++j) {
+                  Value r = arith::AddIOp::create(b, loc, row, index(j));
+                  bytes.push_back(vector::TransferReadOp::create(
+                      b, loc, v32i8, ops.weight, ValueRange{r, byteOffset},
+                      padI8, ArrayRef<bool>{true}));
+                }
+                for (int64_t slot = 0; slot < slots; ++slot) {
+                  SmallVector<std::pair<Value, Value>> masks;
+                  for (int64_t j = 0; j < rows; ++j)
+                    masks.push_back(
+                        decodeSlot(ops.layout, bytes[j], slot, digits[j]));
+                  Value k = arith::AddIOp::create(b, loc, kBase,
+                                                  index(slot * kLanes));
+                  for (int64_t t = 0; t < tokens; ++t) {
+                    Value token = arith::AddIOp::create(b, loc, m, index(t));
+                    Value xs = vector::TransferReadOp::create(
+                        b, loc, v32i16, ops.xq16, ValueRange{token, k}, padI16,
+                        ArrayRef<bool>{true});
+                    for (int64_t j = 0; j < rows; ++j) {
+                      Value &a = acc[t * rows + j];
+                      Value added = arith::AddIOp::create(b, loc, a, xs);
+                      a = arith::SelectOp::create(b, loc, masks[j].first,
+                                                  added, a);
+                      Value subtracted = arith::SubIOp::create(b, loc, a, xs);
+                      a = arith::SelectOp::create(b, loc, masks[j].second,
+                                                  subtracted, a);
+                    }
+                  }
+                }
+                scf::YieldOp::create(b, loc, acc);
+              });
+          SmallVector<Value> newSums;
+          for (int64_t i = 0; i < tiles; ++i) {
+            Value wide =
+                arith::ExtSIOp::create(b, loc, v32i32, blockLoop.getResult(i));
+            Value total = vector::ReductionOp::create(
+                b, loc, vector::CombiningKind::ADD, wide);
+            newSums.push_back(arith::AddIOp::create(b, loc, sums[i], total));
+          }
+          scf::YieldOp::create(b, loc, newSums);
+        });
+
+    for (int64_t t = 0; t < tokens; ++t) {
+      Value token = arith::AddIOp::create(b, loc, m, index(t));
+      Value s;
+      if (ops.scale)
+        s = tensor::ExtractOp::create(b, loc, ops.scale, ValueRange{token});
+      for (int64_t j = 0; j < rows; ++j) {
+        Value sum = chunkLoop.getResult(t * rows + j);
+        Value result = sum;
+        if (ops.scale) {
+          // y = acc * g / s, in this order (design.md section 1).
+          Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), sum);
+          f = arith::MulFOp::create(b, loc, f, ops.g);
+          result = arith::DivFOp::create(b, loc, f, s);
+        }
+        Value c = arith::AddIOp::create(b, loc, col, index(j));
+        out = tensor::InsertOp::create(b, loc, result, out,
+                                       ValueRange{token, c});
+      }
+    }
+    return out;
+  }
+
+  /// Loops over the rows [0, rowCount) of one output tile for tokens m..,
+  /// in register tiles of `rowsPerTile` rows plus a 1-row remainder loop.
+  Value rowLoops(const KernelOperands &ops, Value out, Value m, Value rowBase,
+                 Value rowCount, int64_t tokens, int64_t rowsPerTile) {
+    Value c0 = index(0);
+    Value rem = arith::RemUIOp::create(b, loc, rowCount, index(rowsPerTile));
+    Value mainEnd = arith::SubIOp::create(b, loc, rowCount, rem);
+    auto emitLoop = [&](Value lb, Value ub, int64_t step, Value init) {
+      return scf::ForOp::create(
+                 b, loc, lb, ub, index(step), ValueRange{init},
+                 [&](OpBuilder &, Location, Value col, ValueRange iter) {
+                   Value row = arith::AddIOp::create(b, loc, rowBase, col);
+                   Value next = microKernel(ops, iter[0], m, row, col, tokens,
+                                            step);
+                   scf::YieldOp::create(b, loc, next);
+                 })
+          .getResult(0);
+    };
+    if (rowsPerTile > 1)
+      out = emitLoop(c0, mainEnd, rowsPerTile, out);
+    return emitLoop(rowsPerTile > 1 ? mainEnd : c0, rowCount, 1, out);
+  }
+
+  /// The whole kernel: an scf.forall over tiles of output features, token
+  /// loops inside. Returns the [M, N] result (f32, or i32 without scale).
+  Value kernel(const KernelOperands &ops, const TileSizes &tile) {
+    Value m = dimOf(ops.xq16, 0);
+    Type outElem = ops.scale ? Type(b.getF32Type()) : Type(b.getI32Type());
+    Value empty = tensor::EmptyOp::create(
+        b, loc, ArrayRef<OpFoldResult>{m, b.getIndexAttr(ops.n)}, outElem);
+    int64_t tileN = std::min<int64_t>(tile.n, ops.n);
+    int64_t numTiles = (ops.n + tileN - 1) / tileN;
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(numTiles)},
+        ValueRange{empty}, std::nullopt);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getBody());
+    Value t = forall.getInductionVars()[0];
+    Value shared = forall.getRegionIterArgs()[0];
+    Value n0 = arith::MulIOp::create(b, loc, t, index(tileN));
+    Value tn = arith::MinSIOp::create(
+        b, loc, index(tileN), arith::SubIOp::create(b, loc, index(ops.n), n0));
+    SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), n0};
+    SmallVector<OpFoldResult> sizes = {m, tn};
+    SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+    Value slice = tensor::ExtractSliceOp::create(b, loc, shared, offsets,
+                                                 sizes, strides);
+
+    int64_t tokens = std::max<int64_t>(1, tile.tokens);
+    int64_t rows = std::max<int64_t>(1, tile.rows);
+    Value c0 = index(0);
+    Value rem = arith::RemUIOp::create(b, loc, m, index(tokens));
+    Value mainEnd = arith::SubIOp::create(b, loc, m, rem);
+    auto tokenLoop = [&](Value lb, int64_t step, Value init) {
+      Value ub = step > 1 ? mainEnd : m;
+      return scf::ForOp::create(
+                 b, loc, lb, ub, index(step), ValueRange{init},
+                 [&](OpBuilder &, Location, Value mi, ValueRange iter) {
+                   Value next = rowLoops(ops, iter[0], mi, n0, tn, step, rows);
+                   scf::YieldOp::create(b, loc, next);
+                 })
+          .getResult(0);
+    };
+    if (tokens > 1)
+      slice = tokenLoop(c0, tokens, slice);
+    slice = tokenLoop(tokens > 1 ? mainEnd : c0, 1, slice);
+
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, slice, shared, offsets,
+                                          sizes, strides);
+    return forall.getResult(0);
+  }
+
+  /// Collapses `[d0, ..., K]` to `[M, K]` (rank 1 becomes [1, K]).
+  Value to2D(Value x) {
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t rank = type.getRank();
+    if (rank == 2)
+      return x;
+    if (rank == 1) {
+      auto result = RankedTensorType::get({1, type.getDimSize(0)},
+                                          type.getElementType());
+      return tensor::ExpandShapeOp::create(
+          b, loc, result, x, ArrayRef<ReassociationIndices>{{0, 1}});
+    }
+    ReassociationIndices leading;
+    for (int64_t d = 0; d < rank - 1; ++d)
+      leading.push_back(d);
+    return tensor::CollapseShapeOp::create(
+        b, loc, x, ArrayRef<ReassociationIndices>{leading, {rank - 1}});
+  }
+
+  /// Inverse of to2D for a result `[M, N]` of `resultType`'s rank.
+  Value fromTo2D(Value y, Value originalInput, RankedTensorType resultType) {
+    int64_t rank = resultType.getRank();
+    if (rank == 2)
+      return y;
+    if (rank == 1)
+      return tensor::CollapseShapeOp::create(
+          b, loc, resultType, y, ArrayRef<ReassociationIndices>{{0, 1}});
+    ReassociationIndices leading;
+    for (int64_t d = 0; d < rank - 1; ++d)
+      leading.push_back(d);
+    SmallVector<OpFoldResult> shape;
+    auto inType = cast<RankedTensorType>(originalInput.getType());
+    for (int64_t d = 0; d < rank - 1; ++d)
+      shape.push_back(inType.isDynamicDim(d)
+                          ? OpFoldResult(dimOf(originalInput, d))
+                          : OpFoldResult(b.getIndexAttr(inType.getDimSize(d))));
+    shape.push_back(b.getIndexAttr(resultType.getShape().back()));
+    return tensor::ExpandShapeOp::create(
+        b, loc, resultType, y,
+        ArrayRef<ReassociationIndices>{leading, {rank - 1}}, shape);
+  }
+
+private:
+  OpBuilder &b;
+  Location loc;
+};
+
+/// Checks that `op`'s weight is packed with a static shape; emits an error
+/// otherwise.
+FailureOr<PackedEncodingAttr> packedWeightOf(Operation *op, Value weight) {
+  PackedEncodingAttr encoding = getPackedEncoding(weight.getType());
+  if (!encoding) {
+    op->emitOpError("needs a packed weight to be lowered; run "
+                    "trit-pack-weights first (only constant weights can be "
+                    "packed at compile time)");
+    return failure();
+  }
+  if (!cast<RankedTensorType>(weight.getType()).hasStaticShape()) {
+    op->emitOpError("needs a weight of static shape to be lowered");
+    return failure();
+  }
+  return encoding;
+}
+
+struct TritTileBitLinearPass
+    : public trit::impl::TritTileBitLinearPassBase<TritTileBitLinearPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    if (tileN < 1 || tileRows < 1 || tileTokens < 1) {
+      getOperation().emitError(
+          "trit-tile-bitlinear: tile sizes must be positive");
+      return signalPassFailure();
+    }
+    TileSizes tile{tileN, tileRows, tileTokens};
+    SmallVector<Operation *> work;
+    getOperation().walk([&](Operation *op) {
+      if (isa<BitLinearOp, TernaryMatmulOp, QuantizeActivationsOp>(op))
+        work.push_back(op);
+    });
+    for (Operation *op : work)
+      if (failed(lower(op, tile)))
+        return signalPassFailure();
+  }
+
+  LogicalResult lower(Operation *op, const TileSizes &tile) {
+    OpBuilder b(op);
+    Lowering lowering(b, op->getLoc());
+    if (auto quantize = dyn_cast<QuantizeActivationsOp>(op)) {
+      RankedTensorType qType = quantize.getQuantized().getType();
+      SmallVector<Value> dynSizes;
+      for (int64_t d = 0; d < qType.getRank(); ++d)
+        if (qType.isDynamicDim(d))
+          dynSizes.push_back(lowering.dimOf(quantize.getInput(), d));
+      Value dest = tensor::EmptyOp::create(b, op->getLoc(), qType, dynSizes);
+      auto [q, s] =
+          lowering.quantize(quantize.getInput(), dest, b.getI8Type());
+      if (s.getType() != quantize.getScale().getType())
+        s = tensor::CastOp::create(b, op->getLoc(),
+                                   quantize.getScale().getType(), s);
+      op->replaceAllUsesWith(ValueRange{q, s});
+      op->erase();
+      return success();
+    }
+
+    Value input = op->getOperand(0);
+    Value weight = op->getOperand(1);
+    FailureOr<PackedEncodingAttr> encoding = packedWeightOf(op, weight);
+    if (failed(encoding))
+      return failure();
+    auto inputType = cast<RankedTensorType>(input.getType());
+    int64_t k = inputType.getShape().back();
+    if (ShapedType::isDynamic(k))
+      return op->emitOpError("needs a static number of input features");
+    PackedLayout layout = encoding->getLayout();
+    auto weightType = cast<RankedTensorType>(weight.getType());
+    int64_t bytesPerRow = weightType.getDimSize(1);
+    int64_t blocks = bytesPerRow / kLanes;
+    int64_t kPad = blocks * kLanes * valuesPerByte(layout);
+
+    Value x2d = lowering.to2D(input);
+    auto [xq16, scale] = lowering.paddedActivations(x2d, kPad);
+    Lowering::KernelOperands ops{layout, xq16, nullptr, nullptr, weight,
+                                 weightType.getDimSize(0), blocks};
+    if (auto bitlinear = dyn_cast<BitLinearOp>(op)) {
+      ops.scale = scale;
+      ops.g = bitlinear.getWeightScale();
+    }
+    Value y = lowering.kernel(ops, tile);
+    auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    y = lowering.fromTo2D(y, input, resultType);
+    if (y.getType() != resultType)
+      y = tensor::CastOp::create(b, op->getLoc(), resultType, y);
+    op->getResult(0).replaceAllUsesWith(y);
+    op->erase();
+    return success();
+  }
+};
+
+} // namespace

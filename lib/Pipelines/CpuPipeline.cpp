@@ -1,0 +1,67 @@
+//===- CpuPipeline.cpp - trit-cpu-pipeline ----------------------*- C++ -*-===//
+
+#include "trit/Pipelines/Pipelines.h"
+#include "trit/Dialect/Trit/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::trit;
+
+void mlir::trit::buildTritCpuPipeline(OpPassManager &pm,
+                                      const CpuPipelineOptions &options) {
+  // Ternary level: packed constants, then add/subtract loops on tensors.
+  pm.addPass(createTritPackWeightsPass(
+      TritPackWeightsPassOptions{options.layout.getValue()}));
+  pm.addNestedPass<func::FuncOp>(createTritTileBitLinearPass(
+      TritTileBitLinearPassOptions{options.tileN, options.tileRows,
+                                   options.tileTokens}));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Buffers: function arguments and results become identity-layout memrefs.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  bufferization::buildBufferDeallocationPipeline(pm);
+
+  // Loops: the tile forall becomes an OpenMP worksharing loop.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // Inlines the memref.alloca_scope that scf-to-openmp wraps around each
+  // parallel body (it must go before scf-to-cf makes the body multi-block).
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+
+  // LLVM dialect.
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createConvertVectorToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createTritCheckLoweredPass());
+}
+
+void mlir::trit::registerTritPipelines() {
+  PassPipelineRegistration<CpuPipelineOptions>(
+      "trit-cpu-pipeline",
+      "Lower trit ops on tensors to the LLVM dialect for CPUs: pack weights, "
+      "tile BitLinear into add/subtract loops, bufferize, OpenMP, LLVM; ends "
+      "with the trit-check-lowered contract check",
+      buildTritCpuPipeline);
+}
