@@ -19,6 +19,8 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 
 namespace mlir::trit {
 #define GEN_PASS_DEF_TRITTILEBITLINEARPASS
@@ -67,6 +69,14 @@ public:
     return tensor::DimOp::create(b, loc, tensor, dim);
   }
 
+  /// Size of dimension `dim`: an attribute when static, else a value.
+  OpFoldResult mixedDim(Value tensor, int64_t dim) {
+    auto type = cast<RankedTensorType>(tensor.getType());
+    if (!type.isDynamicDim(dim))
+      return b.getIndexAttr(type.getDimSize(dim));
+    return dimOf(tensor, dim);
+  }
+
   /// Per-token absmax quantization of `x` (any rank >= 1) following the
   /// numerics contract. The quantized values are written, converted to
   /// `qType`, into `dest` (same leading shape as `x`; its last dimension may
@@ -78,11 +88,8 @@ public:
 
     SmallVector<OpFoldResult> tokenSizes;
     SmallVector<Value> dynTokenSizes;
-    for (int64_t d = 0; d < rank - 1; ++d) {
-      tokenSizes.push_back(xType.isDynamicDim(d)
-                               ? OpFoldResult(dimOf(x, d))
-                               : OpFoldResult(b.getIndexAttr(xType.getDimSize(d))));
-    }
+    for (int64_t d = 0; d < rank - 1; ++d)
+      tokenSizes.push_back(mixedDim(x, d));
     Value zero = f32(0.0f);
     Value scaleEmpty =
         tensor::EmptyOp::create(b, loc, tokenSizes, b.getF32Type());
@@ -154,8 +161,8 @@ public:
   /// (i8). Returns {padded, scale or null}.
   std::pair<Value, Value> paddedActivations(Value valuesOf, int64_t kPad) {
     auto type = cast<RankedTensorType>(valuesOf.getType());
-    Value m = dimOf(valuesOf, 0);
-    Value k = dimOf(valuesOf, 1);
+    OpFoldResult m = mixedDim(valuesOf, 0);
+    OpFoldResult k = mixedDim(valuesOf, 1);
     Value empty = tensor::EmptyOp::create(
         b, loc, ArrayRef<OpFoldResult>{m, b.getIndexAttr(kPad)},
         b.getI16Type());
@@ -258,15 +265,19 @@ public:
           Value chunkEnd = arith::MinSIOp::create(
               b, loc, arith::AddIOp::create(b, loc, chunkStart, index(chunk)),
               blocks);
-          SmallVector<Value> initAcc(tiles, zeroVector(i16));
+          // The block loop carries its byte and activation offsets, so the
+          // loop body has no multiplication at all.
+          Value byteStart =
+              arith::MulIOp::create(b, loc, chunkStart, index(kLanes));
+          Value kStart =
+              arith::MulIOp::create(b, loc, chunkStart, index(valuesPerBlock));
+          SmallVector<Value> init = {byteStart, kStart};
+          init.append(tiles, zeroVector(i16));
           auto blockLoop = scf::ForOp::create(
-              b, loc, chunkStart, chunkEnd, c1, initAcc,
-              [&](OpBuilder &, Location, Value block, ValueRange accIn) {
-                SmallVector<Value> acc(accIn.begin(), accIn.end());
-                Value byteOffset =
-                    arith::MulIOp::create(b, loc, block, index(kLanes));
-                Value kBase =
-                    arith::MulIOp::create(b, loc, block, index(valuesPerBlock));
+              b, loc, chunkStart, chunkEnd, c1, init,
+              [&](OpBuilder &, Location, Value, ValueRange iter) {
+                Value byteOffset = iter[0], kBase = iter[1];
+                SmallVector<Value> acc(iter.begin() + 2, iter.end());
                 Value padI8 =
                     arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
                 Value padI16 =
@@ -301,12 +312,17 @@ public:
                     }
                   }
                 }
-                scf::YieldOp::create(b, loc, acc);
+                SmallVector<Value> next = {
+                    arith::AddIOp::create(b, loc, byteOffset, index(kLanes)),
+                    arith::AddIOp::create(b, loc, kBase,
+                                          index(valuesPerBlock))};
+                next.append(acc.begin(), acc.end());
+                scf::YieldOp::create(b, loc, next);
               });
           SmallVector<Value> newSums;
           for (int64_t i = 0; i < tiles; ++i) {
-            Value wide =
-                arith::ExtSIOp::create(b, loc, v32i32, blockLoop.getResult(i));
+            Value wide = arith::ExtSIOp::create(b, loc, v32i32,
+                                                blockLoop.getResult(2 + i));
             Value total = vector::ReductionOp::create(
                 b, loc, vector::CombiningKind::ADD, wide);
             newSums.push_back(arith::AddIOp::create(b, loc, sums[i], total));
@@ -362,10 +378,11 @@ public:
   /// The whole kernel: an scf.forall over tiles of output features, token
   /// loops inside. Returns the [M, N] result (f32, or i32 without scale).
   Value kernel(const KernelOperands &ops, const TileSizes &tile) {
+    OpFoldResult mSize = mixedDim(ops.xq16, 0);
     Value m = dimOf(ops.xq16, 0);
     Type outElem = ops.scale ? Type(b.getF32Type()) : Type(b.getI32Type());
     Value empty = tensor::EmptyOp::create(
-        b, loc, ArrayRef<OpFoldResult>{m, b.getIndexAttr(ops.n)}, outElem);
+        b, loc, ArrayRef<OpFoldResult>{mSize, b.getIndexAttr(ops.n)}, outElem);
     int64_t tileN = std::min<int64_t>(tile.n, ops.n);
     int64_t numTiles = (ops.n + tileN - 1) / tileN;
     auto forall = scf::ForallOp::create(
@@ -440,11 +457,8 @@ public:
     for (int64_t d = 0; d < rank - 1; ++d)
       leading.push_back(d);
     SmallVector<OpFoldResult> shape;
-    auto inType = cast<RankedTensorType>(originalInput.getType());
     for (int64_t d = 0; d < rank - 1; ++d)
-      shape.push_back(inType.isDynamicDim(d)
-                          ? OpFoldResult(dimOf(originalInput, d))
-                          : OpFoldResult(b.getIndexAttr(inType.getDimSize(d))));
+      shape.push_back(mixedDim(originalInput, d));
     shape.push_back(b.getIndexAttr(resultType.getShape().back()));
     return tensor::ExpandShapeOp::create(
         b, loc, resultType, y,
@@ -455,6 +469,27 @@ private:
   OpBuilder &b;
   Location loc;
 };
+
+/// A constant weight re-created without its #trit.packed encoding (sharing
+/// the same data), so that nothing of the trit dialect outlives this pass;
+/// any other weight as it is.
+Value withoutEncoding(OpBuilder &b, Value weight) {
+  auto constant = weight.getDefiningOp<arith::ConstantOp>();
+  if (!constant)
+    return weight;
+  auto type = cast<RankedTensorType>(weight.getType());
+  auto plain = RankedTensorType::get(type.getShape(), type.getElementType());
+  TypedAttr value;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
+    value = DenseResourceElementsAttr::get(plain, resource.getRawHandle());
+  else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+    value = dense.reshape(plain);
+  else
+    return weight;
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointAfter(constant);
+  return arith::ConstantOp::create(b, constant.getLoc(), value);
+}
 
 /// Checks that `op`'s weight is packed with a static shape; emits an error
 /// otherwise.
@@ -531,7 +566,9 @@ struct TritTileBitLinearPass
 
     Value x2d = lowering.to2D(input);
     auto [xq16, scale] = lowering.paddedActivations(x2d, kPad);
-    Lowering::KernelOperands ops{layout, xq16, nullptr, nullptr, weight,
+    Lowering::KernelOperands ops{layout,  xq16,
+                                 nullptr, nullptr,
+                                 withoutEncoding(b, weight),
                                  weightType.getDimSize(0), blocks};
     if (auto bitlinear = dyn_cast<BitLinearOp>(op)) {
       ops.scale = scale;

@@ -1,0 +1,27 @@
+// RUN: trit-opt %s --split-input-file --trit-cpu-pipeline=tile-n=2 | FileCheck %s
+// RUN: trit-opt %s --split-input-file --trit-cpu-pipeline="layout=tq1 tile-n=8" | FileCheck %s --check-prefix=TQ1
+
+// A BitLinear with a constant ternary weight goes all the way to the LLVM
+// dialect: the weight becomes a global of packed bytes, the tile loop an
+// OpenMP worksharing loop, and no op of a higher level is left.
+// CHECK-LABEL: llvm.mlir.global private constant @{{.*}}(dense_resource<trit_packed_0> : tensor<4x32xi8>) {{.*}} : !llvm.array<4 x array<32 x i8>>
+// CHECK-LABEL: llvm.func @bitlinear
+// CHECK: llvm.intr.roundeven
+// CHECK: omp.parallel
+// CHECK: omp.wsloop
+// CHECK-NOT: trit.{{[a-z]}}
+// CHECK-NOT: #trit
+// CHECK-NOT: func.func
+// CHECK-NOT: scf.
+// TQ1-LABEL: llvm.mlir.global private constant @{{.*}}(dense_resource<trit_packed_0> : tensor<4x32xi8>)
+// TQ1: llvm.func @bitlinear
+// TQ1: trit_packed_0: "0x01000000
+func.func @bitlinear(%x: tensor<?x6xf32>) -> tensor<?x4xf32> {
+  %w = arith.constant dense<[[ 1,  0, -1,  1,  0,  0],
+                             [ 0,  0,  0,  0, -1,  1],
+                             [-1, -1,  1,  1,  0,  1],
+                             [ 0,  1,  0, -1,  1, -1]]> : tensor<4x6xi8, #trit.ternary>
+  %g = arith.constant 0.75 : f32
+  %y = trit.bitlinear %x, %w, %g : tensor<?x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<?x4xf32>
+  return %y : tensor<?x4xf32>
+}

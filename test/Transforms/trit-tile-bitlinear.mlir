@@ -1,0 +1,134 @@
+// RUN: trit-opt %s --split-input-file --trit-tile-bitlinear="tile-n=4 tile-rows=2 tile-tokens=2" | FileCheck %s
+// RUN: trit-opt %s --split-input-file --trit-tile-bitlinear | FileCheck %s --check-prefix=DEFAULT
+
+// i2 BitLinear, batch dynamic, K = 130 padded to two 128-value blocks: the
+// activations are quantized per token into a zero-padded i16 buffer, an
+// scf.forall covers 6 rows in tiles of 4, and the block loop adds and
+// subtracts activations under masks tested from the packed bytes, with no
+// multiplication anywhere in its body.
+// CHECK-LABEL: func.func @bitlinear_i2
+// CHECK-SAME: (%[[X:.*]]: tensor<?x130xf32>, %[[W:.*]]: tensor<6x64xi8, #trit.packed<i2>>, %[[G:.*]]: f32)
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}ins(%[[X]]
+// CHECK: math.absf
+// CHECK: arith.maximumf
+// CHECK: linalg.generic
+// CHECK: arith.divf
+// CHECK: linalg.generic
+// CHECK: math.roundeven
+// CHECK: arith.fptosi {{.*}} : f32 to i16
+// CHECK: %[[XQ:.*]] = tensor.insert_slice {{.*}} : tensor<?x130xi16> into tensor<?x256xi16>
+// CHECK: scf.forall (%{{.*}}) in (2) shared_outs
+// CHECK: scf.for {{.*}} -> (index, index, vector<32xi16>, vector<32xi16>, vector<32xi16>, vector<32xi16>)
+// CHECK-NOT: arith.muli
+// CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<6x64xi8, #trit.packed<i2>>, vector<32xi8>
+// CHECK-NOT: arith.muli
+// CHECK: arith.andi {{.*}} : vector<32xi8>
+// CHECK-NOT: arith.muli
+// CHECK: arith.cmpi ne
+// CHECK-NOT: arith.muli
+// CHECK: arith.cmpi eq
+// CHECK-NOT: arith.muli
+// CHECK: vector.transfer_read %[[XQ]]{{.*}} : tensor<?x256xi16>, vector<32xi16>
+// CHECK-NOT: arith.muli
+// CHECK: arith.addi {{.*}} : vector<32xi16>
+// CHECK-NOT: arith.muli
+// CHECK: arith.select
+// CHECK-NOT: arith.muli
+// CHECK: arith.subi {{.*}} : vector<32xi16>
+// CHECK-NOT: arith.muli
+// CHECK: scf.yield {{.*}} : index, index, vector<32xi16>, vector<32xi16>, vector<32xi16>, vector<32xi16>
+// CHECK: arith.extsi {{.*}} : vector<32xi16> to vector<32xi32>
+// CHECK: vector.reduction <add>
+// CHECK: arith.sitofp
+// CHECK: arith.mulf %{{.*}}, %[[G]]
+// CHECK: arith.divf
+// CHECK: tensor.insert
+// CHECK: tensor.parallel_insert_slice
+// DEFAULT-LABEL: func.func @bitlinear_i2
+// DEFAULT: scf.forall (%{{.*}}) in (1) shared_outs
+func.func @bitlinear_i2(%x: tensor<?x130xf32>, %w: tensor<6x64xi8, #trit.packed<i2>>, %g: f32) -> tensor<?x6xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<?x130xf32>, tensor<6x64xi8, #trit.packed<i2>> -> tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// -----
+
+// tq1: digits come from byte additions (x3) and unsigned compares; still no
+// multiplication in the block loop.
+// CHECK-LABEL: func.func @bitlinear_tq1
+// CHECK: scf.for {{.*}} -> (index, index, vector<32xi16>
+// CHECK-NOT: arith.muli
+// CHECK: arith.cmpi uge, %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK-NOT: arith.muli
+// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK-NOT: arith.muli
+// CHECK: arith.addi %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK-NOT: arith.muli
+// CHECK: scf.yield {{.*}} : index, index, vector<32xi16>
+func.func @bitlinear_tq1(%x: tensor<1x160xf32>, %w: tensor<3x32xi8, #trit.packed<tq1>>, %g: f32) -> tensor<1x3xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<1x160xf32>, tensor<3x32xi8, #trit.packed<tq1>> -> tensor<1x3xf32>
+  return %y : tensor<1x3xf32>
+}
+
+// -----
+
+// ternary_matmul: int8 activations are only sign-extended (no
+// quantization) and the int32 sums are stored without a rescale.
+// CHECK-LABEL: func.func @ternary_matmul
+// CHECK-NOT: math.roundeven
+// CHECK: arith.extsi {{.*}} : i8 to i16
+// CHECK: scf.forall
+// CHECK-NOT: arith.sitofp
+// CHECK: tensor.insert {{.*}} : tensor<?x?xi32>
+func.func @ternary_matmul(%x: tensor<5x128xi8>, %w: tensor<7x32xi8, #trit.packed<i2>>) -> tensor<5x7xi32> {
+  %a = trit.ternary_matmul %x, %w : tensor<5x128xi8>, tensor<7x32xi8, #trit.packed<i2>> -> tensor<5x7xi32>
+  return %a : tensor<5x7xi32>
+}
+
+// -----
+
+// A rank-3 input is collapsed to [tokens, K] and the result expanded back.
+// CHECK-LABEL: func.func @bitlinear_rank3
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x?x128xf32> into tensor<?x128xf32>
+// CHECK: scf.forall
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [2, %{{.*}}, 4] : tensor<?x4xf32> into tensor<2x?x4xf32>
+func.func @bitlinear_rank3(%x: tensor<2x?x128xf32>, %w: tensor<4x32xi8, #trit.packed<i2>>, %g: f32) -> tensor<2x?x4xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<2x?x128xf32>, tensor<4x32xi8, #trit.packed<i2>> -> tensor<2x?x4xf32>
+  return %y : tensor<2x?x4xf32>
+}
+
+// -----
+
+// A rank-1 input is one token.
+// CHECK-LABEL: func.func @bitlinear_rank1
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [1, 128] : tensor<128xf32> into tensor<1x128xf32>
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<1x4xf32> into tensor<4xf32>
+func.func @bitlinear_rank1(%x: tensor<128xf32>, %w: tensor<4x32xi8, #trit.packed<i2>>, %g: f32) -> tensor<4xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<128xf32>, tensor<4x32xi8, #trit.packed<i2>> -> tensor<4xf32>
+  return %y : tensor<4xf32>
+}
+
+// -----
+
+// quantize_activations on its own becomes the absmax reduction, the scale
+// and the rounding, producing i8.
+// CHECK-LABEL: func.func @quantize_activations
+// CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: math.roundeven
+// CHECK: arith.fptosi {{.*}} : f32 to i8
+// CHECK-NOT: trit.quantize_activations
+func.func @quantize_activations(%x: tensor<2x3x8xf32>) -> (tensor<2x3x8xi8>, tensor<2x3xf32>) {
+  %q, %s = trit.quantize_activations %x : tensor<2x3x8xf32> -> tensor<2x3x8xi8>, tensor<2x3xf32>
+  return %q, %s : tensor<2x3x8xi8>, tensor<2x3xf32>
+}
+
+// -----
+
+// Nothing to lower: the function is left alone.
+// CHECK-LABEL: func.func @no_trit
+// CHECK-NEXT: arith.addf
+// CHECK-NEXT: return
+func.func @no_trit(%a: tensor<4xf32>) -> tensor<4xf32> {
+  %b = arith.addf %a, %a : tensor<4xf32>
+  return %b : tensor<4xf32>
+}
