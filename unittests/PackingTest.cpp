@@ -38,8 +38,8 @@ INSTANTIATE_TEST_SUITE_P(
     OddSizes, PackingRoundTrip,
     ::testing::Combine(::testing::Values(Layout::I2, Layout::TQ1),
                        ::testing::Values(1, 3, 17),
-                       ::testing::Values(1, 2, 5, 31, 33, 101, 127, 128, 129,
-                                         159, 160, 161, 257, 2561)),
+                       ::testing::Values(1, 2, 5, 63, 65, 101, 255, 256, 257,
+                                         319, 320, 321, 513, 2561)),
     [](const auto &info) {
       return std::string(std::get<0>(info.param) == Layout::I2 ? "i2"
                                                                : "tq1") +
@@ -48,49 +48,49 @@ INSTANTIATE_TEST_SUITE_P(
     });
 
 TEST(Packing, BytesPerRow) {
-  EXPECT_EQ(bytesPerRow(Layout::I2, 1), 32u);
-  EXPECT_EQ(bytesPerRow(Layout::I2, 128), 32u);
-  EXPECT_EQ(bytesPerRow(Layout::I2, 129), 64u);
+  EXPECT_EQ(bytesPerRow(Layout::I2, 1), 64u);
+  EXPECT_EQ(bytesPerRow(Layout::I2, 256), 64u);
+  EXPECT_EQ(bytesPerRow(Layout::I2, 257), 128u);
   EXPECT_EQ(bytesPerRow(Layout::I2, 2560), 640u);
   EXPECT_EQ(bytesPerRow(Layout::I2, 6912), 1728u);
-  EXPECT_EQ(bytesPerRow(Layout::TQ1, 160), 32u);
-  EXPECT_EQ(bytesPerRow(Layout::TQ1, 161), 64u);
+  EXPECT_EQ(bytesPerRow(Layout::TQ1, 320), 64u);
+  EXPECT_EQ(bytesPerRow(Layout::TQ1, 321), 128u);
   EXPECT_EQ(bytesPerRow(Layout::TQ1, 2560), 512u);
   EXPECT_EQ(bytesPerRow(Layout::TQ1, 6912), 1408u);
 }
 
 // The i2 layout is fixed by the dialect reference: code = w + 1; weight
-// k = 128 b + j + 32 i sits in bits [2i, 2i + 1] of byte j of block b;
+// k = 256 b + j + 64 i sits in bits [2i, 2i + 1] of byte j of block b;
 // padding code 1.
 TEST(Packing, I2ByteLayout) {
-  std::vector<int8_t> w(130, 0);
+  std::vector<int8_t> w(258, 0);
   w[0] = -1;   // block 0, byte 0, slot 0
-  w[33] = 1;   // block 0, byte 1, slot 1
-  w[127] = -1; // block 0, byte 31, slot 3
-  w[129] = 1;  // block 1, byte 1, slot 0
-  std::vector<uint8_t> packed(64);
+  w[65] = 1;   // block 0, byte 1, slot 1
+  w[255] = -1; // block 0, byte 63, slot 3
+  w[257] = 1;  // block 1, byte 1, slot 0
+  std::vector<uint8_t> packed(128);
   ASSERT_TRUE(packTernary(Layout::I2, w.data(), 1, w.size(), packed.data()));
-  EXPECT_EQ(packed[0], 0x54u);  // 0 | 1<<2 | 1<<4 | 1<<6
-  EXPECT_EQ(packed[1], 0x59u);  // 1 | 2<<2 | 1<<4 | 1<<6
-  EXPECT_EQ(packed[31], 0x15u); // 1 | 1<<2 | 1<<4 | 0<<6
-  EXPECT_EQ(packed[32], 0x55u);
-  EXPECT_EQ(packed[33], 0x56u); // 2 | 1<<2 | 1<<4 | 1<<6
-  EXPECT_EQ(packed[63], 0x55u); // padding
+  EXPECT_EQ(packed[0], 0x54u);   // 0 | 1<<2 | 1<<4 | 1<<6
+  EXPECT_EQ(packed[1], 0x59u);   // 1 | 2<<2 | 1<<4 | 1<<6
+  EXPECT_EQ(packed[63], 0x15u);  // 1 | 1<<2 | 1<<4 | 0<<6
+  EXPECT_EQ(packed[64], 0x55u);
+  EXPECT_EQ(packed[65], 0x56u);  // 2 | 1<<2 | 1<<4 | 1<<6
+  EXPECT_EQ(packed[127], 0x55u); // padding
 }
 
-// tq1: weight k = 160 b + j + 32 i is digit i of byte j of block b.
+// tq1: weight k = 320 b + j + 64 i is digit i of byte j of block b.
 TEST(Packing, TQ1ByteLayout) {
-  std::vector<int8_t> w(161, 0);
-  w[0] = 1;    // byte 0, digit 0 = 2
-  w[32 * 4 + 2] = -1; // byte 2, digit 4 = 0
-  w[160] = -1; // block 1, byte 0, digit 0 = 0
-  std::vector<uint8_t> packed(64);
+  std::vector<int8_t> w(321, 0);
+  w[0] = 1;           // byte 0, digit 0 = 2
+  w[64 * 4 + 2] = -1; // byte 2, digit 4 = 0
+  w[320] = -1;        // block 1, byte 0, digit 0 = 0
+  std::vector<uint8_t> packed(128);
   ASSERT_TRUE(packTernary(Layout::TQ1, w.data(), 1, w.size(), packed.data()));
   auto encoded = [](unsigned v) { return (v * 256 + 242) / 243; };
   EXPECT_EQ(packed[0], encoded(2 * 81 + 27 + 9 + 3 + 1));
   EXPECT_EQ(packed[1], encoded(81 + 27 + 9 + 3 + 1));
   EXPECT_EQ(packed[2], encoded(81 + 27 + 9 + 3 + 0));
-  EXPECT_EQ(packed[32], encoded(0 + 27 + 9 + 3 + 1));
+  EXPECT_EQ(packed[64], encoded(0 + 27 + 9 + 3 + 1));
 }
 
 // Every one of the 243 digit patterns decodes back through the

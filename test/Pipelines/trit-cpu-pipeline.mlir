@@ -4,7 +4,7 @@
 // A BitLinear with a constant ternary weight goes all the way to the LLVM
 // dialect: the weight becomes a global of packed bytes, the tile loop an
 // OpenMP worksharing loop, and no op of a higher level is left.
-// CHECK-LABEL: llvm.mlir.global private constant @{{.*}}(dense_resource<trit_packed_0> : tensor<4x32xi8>) {{.*}} : !llvm.array<4 x array<32 x i8>>
+// CHECK-LABEL: llvm.mlir.global private constant @{{.*}}(dense_resource<trit_packed_0> : tensor<4x64xi8>) {{.*}} : !llvm.array<4 x array<64 x i8>>
 // CHECK-LABEL: llvm.func @bitlinear
 // CHECK: llvm.intr.roundeven
 // CHECK: omp.parallel
@@ -13,7 +13,7 @@
 // CHECK-NOT: #trit
 // CHECK-NOT: func.func
 // CHECK-NOT: scf.
-// TQ1-LABEL: llvm.mlir.global private constant @{{.*}}(dense_resource<trit_packed_0> : tensor<4x32xi8>)
+// TQ1-LABEL: llvm.mlir.global private constant @{{.*}}(dense_resource<trit_packed_0> : tensor<4x64xi8>)
 // TQ1: llvm.func @bitlinear
 // TQ1: trit_packed_0: "0x01000000
 func.func @bitlinear(%x: tensor<?x6xf32>) -> tensor<?x4xf32> {

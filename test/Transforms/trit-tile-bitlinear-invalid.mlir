@@ -13,17 +13,17 @@ func.func @unpacked(%x: tensor<1x8xf32>, %w: tensor<4x8xi8, #trit.ternary>, %g: 
 // -----
 
 // A packed weight of dynamic shape cannot be tiled.
-func.func @dynamic_weight(%x: tensor<1x8xf32>, %w: tensor<?x32xi8, #trit.packed<i2>>, %g: f32) -> tensor<1x?xf32> {
+func.func @dynamic_weight(%x: tensor<1x8xf32>, %w: tensor<?x64xi8, #trit.packed<i2>>, %g: f32) -> tensor<1x?xf32> {
   // expected-error @+1 {{'trit.bitlinear' op needs a weight of static shape to be lowered}}
-  %y = trit.bitlinear %x, %w, %g : tensor<1x8xf32>, tensor<?x32xi8, #trit.packed<i2>> -> tensor<1x?xf32>
+  %y = trit.bitlinear %x, %w, %g : tensor<1x8xf32>, tensor<?x64xi8, #trit.packed<i2>> -> tensor<1x?xf32>
   return %y : tensor<1x?xf32>
 }
 
 // -----
 
 // A dynamic K cannot be tiled.
-func.func @dynamic_k(%x: tensor<1x?xf32>, %w: tensor<4x32xi8, #trit.packed<i2>>, %g: f32) -> tensor<1x4xf32> {
+func.func @dynamic_k(%x: tensor<1x?xf32>, %w: tensor<4x64xi8, #trit.packed<i2>>, %g: f32) -> tensor<1x4xf32> {
   // expected-error @+1 {{'trit.bitlinear' op needs a static number of input features}}
-  %y = trit.bitlinear %x, %w, %g : tensor<1x?xf32>, tensor<4x32xi8, #trit.packed<i2>> -> tensor<1x4xf32>
+  %y = trit.bitlinear %x, %w, %g : tensor<1x?xf32>, tensor<4x64xi8, #trit.packed<i2>> -> tensor<1x4xf32>
   return %y : tensor<1x4xf32>
 }

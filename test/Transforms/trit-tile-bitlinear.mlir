@@ -1,7 +1,7 @@
 // RUN: trit-opt %s --split-input-file --trit-tile-bitlinear="tile-n=4 tile-rows=2 tile-tokens=2" | FileCheck %s
 // RUN: trit-opt %s --split-input-file --trit-tile-bitlinear | FileCheck %s --check-prefix=DEFAULT
 
-// i2 BitLinear, batch dynamic, K = 130 padded to two 128-value blocks: the
+// i2 BitLinear, batch dynamic, K = 130 padded to one 256-value block: the
 // activations are quantized per token into a zero-padded i16 buffer, an
 // scf.forall covers 6 rows in tiles of 4, and the block loop adds and
 // subtracts activations under masks tested from the packed bytes, with no
@@ -18,26 +18,26 @@
 // CHECK: arith.fptosi {{.*}} : f32 to i16
 // CHECK: %[[XQ:.*]] = tensor.insert_slice {{.*}} : tensor<?x130xi16> into tensor<?x256xi16>
 // CHECK: scf.forall (%{{.*}}) in (2) shared_outs
-// CHECK: scf.for {{.*}} -> (index, index, vector<32xi16>, vector<32xi16>, vector<32xi16>, vector<32xi16>)
+// CHECK: scf.for {{.*}} -> (index, index, vector<64xi16>, vector<64xi16>, vector<64xi16>, vector<64xi16>)
 // CHECK-NOT: arith.muli
-// CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<6x64xi8, #trit.packed<i2>>, vector<32xi8>
+// CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<6x64xi8, #trit.packed<i2>>, vector<64xi8>
 // CHECK-NOT: arith.muli
-// CHECK: arith.andi {{.*}} : vector<32xi8>
+// CHECK: arith.andi {{.*}} : vector<64xi8>
 // CHECK-NOT: arith.muli
 // CHECK: arith.cmpi ne
 // CHECK-NOT: arith.muli
 // CHECK: arith.cmpi eq
 // CHECK-NOT: arith.muli
-// CHECK: vector.transfer_read %[[XQ]]{{.*}} : tensor<?x256xi16>, vector<32xi16>
+// CHECK: vector.transfer_read %[[XQ]]{{.*}} : tensor<?x256xi16>, vector<64xi16>
 // CHECK-NOT: arith.muli
-// CHECK: arith.addi {{.*}} : vector<32xi16>
+// CHECK: arith.addi {{.*}} : vector<64xi16>
 // CHECK-NOT: arith.muli
 // CHECK: arith.select
 // CHECK-NOT: arith.muli
-// CHECK: arith.subi {{.*}} : vector<32xi16>
+// CHECK: arith.subi {{.*}} : vector<64xi16>
 // CHECK-NOT: arith.muli
-// CHECK: scf.yield {{.*}} : index, index, vector<32xi16>, vector<32xi16>, vector<32xi16>, vector<32xi16>
-// CHECK: arith.extsi {{.*}} : vector<32xi16> to vector<32xi32>
+// CHECK: scf.yield {{.*}} : index, index, vector<64xi16>, vector<64xi16>, vector<64xi16>, vector<64xi16>
+// CHECK: arith.extsi {{.*}} : vector<64xi16> to vector<64xi32>
 // CHECK: vector.reduction <add>
 // CHECK: arith.sitofp
 // CHECK: arith.mulf %{{.*}}, %[[G]]
@@ -56,17 +56,17 @@ func.func @bitlinear_i2(%x: tensor<?x130xf32>, %w: tensor<6x64xi8, #trit.packed<
 // tq1: digits come from byte additions (x3) and unsigned compares; still no
 // multiplication in the block loop.
 // CHECK-LABEL: func.func @bitlinear_tq1
-// CHECK: scf.for {{.*}} -> (index, index, vector<32xi16>
+// CHECK: scf.for {{.*}} -> (index, index, vector<64xi16>
 // CHECK-NOT: arith.muli
-// CHECK: arith.cmpi uge, %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK: arith.cmpi uge, %{{.*}}, %{{.*}} : vector<64xi8>
 // CHECK-NOT: arith.muli
-// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : vector<64xi8>
 // CHECK-NOT: arith.muli
-// CHECK: arith.addi %{{.*}}, %{{.*}} : vector<32xi8>
+// CHECK: arith.addi %{{.*}}, %{{.*}} : vector<64xi8>
 // CHECK-NOT: arith.muli
-// CHECK: scf.yield {{.*}} : index, index, vector<32xi16>
-func.func @bitlinear_tq1(%x: tensor<1x160xf32>, %w: tensor<3x32xi8, #trit.packed<tq1>>, %g: f32) -> tensor<1x3xf32> {
-  %y = trit.bitlinear %x, %w, %g : tensor<1x160xf32>, tensor<3x32xi8, #trit.packed<tq1>> -> tensor<1x3xf32>
+// CHECK: scf.yield {{.*}} : index, index, vector<64xi16>
+func.func @bitlinear_tq1(%x: tensor<1x160xf32>, %w: tensor<3x64xi8, #trit.packed<tq1>>, %g: f32) -> tensor<1x3xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<1x160xf32>, tensor<3x64xi8, #trit.packed<tq1>> -> tensor<1x3xf32>
   return %y : tensor<1x3xf32>
 }
 
@@ -80,8 +80,8 @@ func.func @bitlinear_tq1(%x: tensor<1x160xf32>, %w: tensor<3x32xi8, #trit.packed
 // CHECK: scf.forall
 // CHECK-NOT: arith.sitofp
 // CHECK: tensor.insert {{.*}} : tensor<?x?xi32>
-func.func @ternary_matmul(%x: tensor<5x128xi8>, %w: tensor<7x32xi8, #trit.packed<i2>>) -> tensor<5x7xi32> {
-  %a = trit.ternary_matmul %x, %w : tensor<5x128xi8>, tensor<7x32xi8, #trit.packed<i2>> -> tensor<5x7xi32>
+func.func @ternary_matmul(%x: tensor<5x128xi8>, %w: tensor<7x64xi8, #trit.packed<i2>>) -> tensor<5x7xi32> {
+  %a = trit.ternary_matmul %x, %w : tensor<5x128xi8>, tensor<7x64xi8, #trit.packed<i2>> -> tensor<5x7xi32>
   return %a : tensor<5x7xi32>
 }
 
@@ -92,8 +92,8 @@ func.func @ternary_matmul(%x: tensor<5x128xi8>, %w: tensor<7x32xi8, #trit.packed
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<2x?x128xf32> into tensor<?x128xf32>
 // CHECK: scf.forall
 // CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1], [2]] output_shape [2, %{{.*}}, 4] : tensor<?x4xf32> into tensor<2x?x4xf32>
-func.func @bitlinear_rank3(%x: tensor<2x?x128xf32>, %w: tensor<4x32xi8, #trit.packed<i2>>, %g: f32) -> tensor<2x?x4xf32> {
-  %y = trit.bitlinear %x, %w, %g : tensor<2x?x128xf32>, tensor<4x32xi8, #trit.packed<i2>> -> tensor<2x?x4xf32>
+func.func @bitlinear_rank3(%x: tensor<2x?x128xf32>, %w: tensor<4x64xi8, #trit.packed<i2>>, %g: f32) -> tensor<2x?x4xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<2x?x128xf32>, tensor<4x64xi8, #trit.packed<i2>> -> tensor<2x?x4xf32>
   return %y : tensor<2x?x4xf32>
 }
 
@@ -103,8 +103,8 @@ func.func @bitlinear_rank3(%x: tensor<2x?x128xf32>, %w: tensor<4x32xi8, #trit.pa
 // CHECK-LABEL: func.func @bitlinear_rank1
 // CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0, 1]] output_shape [1, 128] : tensor<128xf32> into tensor<1x128xf32>
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<1x4xf32> into tensor<4xf32>
-func.func @bitlinear_rank1(%x: tensor<128xf32>, %w: tensor<4x32xi8, #trit.packed<i2>>, %g: f32) -> tensor<4xf32> {
-  %y = trit.bitlinear %x, %w, %g : tensor<128xf32>, tensor<4x32xi8, #trit.packed<i2>> -> tensor<4xf32>
+func.func @bitlinear_rank1(%x: tensor<128xf32>, %w: tensor<4x64xi8, #trit.packed<i2>>, %g: f32) -> tensor<4xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<128xf32>, tensor<4x64xi8, #trit.packed<i2>> -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
 

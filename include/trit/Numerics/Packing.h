@@ -21,14 +21,14 @@ enum class Layout : int { I2 = 0, TQ1 = 1 };
 /// for each slot `i` (0..3 for i2, 0..4 for tq1), so that slot `i` of a whole
 /// block is `kBlockBytes` consecutive weights: a kernel decodes one slot of a
 /// block with a few vector instructions and meets contiguous activations.
-constexpr size_t kBlockBytes = 32;
+constexpr size_t kBlockBytes = 64;
 
 /// Ternary values stored in one byte of `layout`.
 constexpr size_t valuesPerByte(Layout layout) {
   return layout == Layout::I2 ? 4 : 5;
 }
 
-/// Ternary values stored in one block of `layout` (128 for i2, 160 for tq1).
+/// Ternary values stored in one block of `layout` (256 for i2, 320 for tq1).
 constexpr size_t valuesPerBlock(Layout layout) {
   return kBlockBytes * valuesPerByte(layout);
 }

@@ -6,8 +6,8 @@
 // CHECK-NOT: {{trit\.(un)?pack }}
 // CHECK: return %[[W]]
 func.func @unpack_of_pack(%w: tensor<8x9xi8, #trit.ternary>) -> tensor<8x9xi8, #trit.ternary> {
-  %p = trit.pack %w : tensor<8x9xi8, #trit.ternary> -> tensor<8x32xi8, #trit.packed<i2>>
-  %u = trit.unpack %p : tensor<8x32xi8, #trit.packed<i2>> -> tensor<8x9xi8, #trit.ternary>
+  %p = trit.pack %w : tensor<8x9xi8, #trit.ternary> -> tensor<8x64xi8, #trit.packed<i2>>
+  %u = trit.unpack %p : tensor<8x64xi8, #trit.packed<i2>> -> tensor<8x9xi8, #trit.ternary>
   return %u : tensor<8x9xi8, #trit.ternary>
 }
 
@@ -15,13 +15,13 @@ func.func @unpack_of_pack(%w: tensor<8x9xi8, #trit.ternary>) -> tensor<8x9xi8, #
 
 // pack(unpack(p)) folds to p when the layout is the same.
 // CHECK-LABEL: func.func @pack_of_unpack
-// CHECK-SAME: (%[[P:.*]]: tensor<8x32xi8, #trit.packed<tq1>>)
+// CHECK-SAME: (%[[P:.*]]: tensor<8x64xi8, #trit.packed<tq1>>)
 // CHECK-NOT: {{trit\.(un)?pack }}
 // CHECK: return %[[P]]
-func.func @pack_of_unpack(%p: tensor<8x32xi8, #trit.packed<tq1>>) -> tensor<8x32xi8, #trit.packed<tq1>> {
-  %u = trit.unpack %p : tensor<8x32xi8, #trit.packed<tq1>> -> tensor<8x9xi8, #trit.ternary>
-  %q = trit.pack %u : tensor<8x9xi8, #trit.ternary> -> tensor<8x32xi8, #trit.packed<tq1>>
-  return %q : tensor<8x32xi8, #trit.packed<tq1>>
+func.func @pack_of_unpack(%p: tensor<8x64xi8, #trit.packed<tq1>>) -> tensor<8x64xi8, #trit.packed<tq1>> {
+  %u = trit.unpack %p : tensor<8x64xi8, #trit.packed<tq1>> -> tensor<8x9xi8, #trit.ternary>
+  %q = trit.pack %u : tensor<8x9xi8, #trit.ternary> -> tensor<8x64xi8, #trit.packed<tq1>>
+  return %q : tensor<8x64xi8, #trit.packed<tq1>>
 }
 
 // -----
@@ -31,10 +31,10 @@ func.func @pack_of_unpack(%p: tensor<8x32xi8, #trit.packed<tq1>>) -> tensor<8x32
 // CHECK: %[[U:.*]] = trit.unpack
 // CHECK: %[[Q:.*]] = trit.pack %[[U]]
 // CHECK: return %[[Q]]
-func.func @repack_other_layout(%p: tensor<8x32xi8, #trit.packed<tq1>>) -> tensor<8x32xi8, #trit.packed<i2>> {
-  %u = trit.unpack %p : tensor<8x32xi8, #trit.packed<tq1>> -> tensor<8x9xi8, #trit.ternary>
-  %q = trit.pack %u : tensor<8x9xi8, #trit.ternary> -> tensor<8x32xi8, #trit.packed<i2>>
-  return %q : tensor<8x32xi8, #trit.packed<i2>>
+func.func @repack_other_layout(%p: tensor<8x64xi8, #trit.packed<tq1>>) -> tensor<8x64xi8, #trit.packed<i2>> {
+  %u = trit.unpack %p : tensor<8x64xi8, #trit.packed<tq1>> -> tensor<8x9xi8, #trit.ternary>
+  %q = trit.pack %u : tensor<8x9xi8, #trit.ternary> -> tensor<8x64xi8, #trit.packed<i2>>
+  return %q : tensor<8x64xi8, #trit.packed<i2>>
 }
 
 // -----
@@ -43,6 +43,6 @@ func.func @repack_other_layout(%p: tensor<8x32xi8, #trit.packed<tq1>>) -> tensor
 // CHECK-LABEL: func.func @dead_pack
 // CHECK-NOT: trit.pack
 func.func @dead_pack(%w: tensor<8x9xi8, #trit.ternary>) {
-  %p = trit.pack %w : tensor<8x9xi8, #trit.ternary> -> tensor<8x32xi8, #trit.packed<i2>>
+  %p = trit.pack %w : tensor<8x9xi8, #trit.ternary> -> tensor<8x64xi8, #trit.packed<i2>>
   return
 }

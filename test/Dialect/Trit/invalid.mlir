@@ -181,9 +181,9 @@ func.func @tm_lhs_encoding(%x: tensor<4x8xi8, #trit.ternary>, %w: tensor<16x8xi8
 // -----
 
 // ternary_matmul: result is [M, N].
-func.func @tm_result(%x: tensor<4x8xi8>, %w: tensor<16x32xi8, #trit.packed<i2>>) {
+func.func @tm_result(%x: tensor<4x8xi8>, %w: tensor<16x64xi8, #trit.packed<i2>>) {
   // expected-error @+1 {{'trit.ternary_matmul' op result must be [M, N] = [4, 16]}}
-  %a = trit.ternary_matmul %x, %w : tensor<4x8xi8>, tensor<16x32xi8, #trit.packed<i2>> -> tensor<16x4xi32>
+  %a = trit.ternary_matmul %x, %w : tensor<4x8xi8>, tensor<16x64xi8, #trit.packed<i2>> -> tensor<16x4xi32>
   return
 }
 
@@ -236,7 +236,7 @@ func.func @pack_rows(%w: tensor<4x8xi8, #trit.ternary>) {
 
 // pack: tq1 holds five values per byte.
 func.func @pack_bytes(%w: tensor<4x11xi8, #trit.ternary>) {
-  // expected-error @+1 {{'trit.pack' op packed tensor has 2 bytes per row but 11 values need 32 in layout 'tq1'}}
+  // expected-error @+1 {{'trit.pack' op packed tensor has 2 bytes per row but 11 values need 64 in layout 'tq1'}}
   %p = trit.pack %w : tensor<4x11xi8, #trit.ternary> -> tensor<4x2xi8, #trit.packed<tq1>>
   return
 }

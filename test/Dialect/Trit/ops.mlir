@@ -25,30 +25,30 @@ func.func @bitlinear_ternary(%x: tensor<?x128xf32>, %w: tensor<64x128xi8, #trit.
 }
 
 // CHECK-LABEL: func.func @bitlinear_packed_3d
-func.func @bitlinear_packed_3d(%x: tensor<2x5x130xf32>, %w: tensor<64x32xi8, #trit.packed<tq1>>, %g: f32) -> tensor<2x5x64xf32> {
-  // CHECK: trit.bitlinear {{.*}} : tensor<2x5x130xf32>, tensor<64x32xi8, #trit.packed<tq1>> -> tensor<2x5x64xf32>
-  %y = trit.bitlinear %x, %w, %g : tensor<2x5x130xf32>, tensor<64x32xi8, #trit.packed<tq1>> -> tensor<2x5x64xf32>
+func.func @bitlinear_packed_3d(%x: tensor<2x5x130xf32>, %w: tensor<64x64xi8, #trit.packed<tq1>>, %g: f32) -> tensor<2x5x64xf32> {
+  // CHECK: trit.bitlinear {{.*}} : tensor<2x5x130xf32>, tensor<64x64xi8, #trit.packed<tq1>> -> tensor<2x5x64xf32>
+  %y = trit.bitlinear %x, %w, %g : tensor<2x5x130xf32>, tensor<64x64xi8, #trit.packed<tq1>> -> tensor<2x5x64xf32>
   return %y : tensor<2x5x64xf32>
 }
 
 // CHECK-LABEL: func.func @ternary_matmul
-func.func @ternary_matmul(%xq: tensor<?x128xi8>, %w: tensor<64x32xi8, #trit.packed<i2>>, %wt: tensor<64x128xi8, #trit.ternary>) -> (tensor<?x64xi32>, tensor<?x64xi32>) {
-  // CHECK: trit.ternary_matmul %{{.*}}, %{{.*}} : tensor<?x128xi8>, tensor<64x32xi8, #trit.packed<i2>> -> tensor<?x64xi32>
-  %a = trit.ternary_matmul %xq, %w : tensor<?x128xi8>, tensor<64x32xi8, #trit.packed<i2>> -> tensor<?x64xi32>
+func.func @ternary_matmul(%xq: tensor<?x128xi8>, %w: tensor<64x64xi8, #trit.packed<i2>>, %wt: tensor<64x128xi8, #trit.ternary>) -> (tensor<?x64xi32>, tensor<?x64xi32>) {
+  // CHECK: trit.ternary_matmul %{{.*}}, %{{.*}} : tensor<?x128xi8>, tensor<64x64xi8, #trit.packed<i2>> -> tensor<?x64xi32>
+  %a = trit.ternary_matmul %xq, %w : tensor<?x128xi8>, tensor<64x64xi8, #trit.packed<i2>> -> tensor<?x64xi32>
   // CHECK: trit.ternary_matmul %{{.*}}, %{{.*}} : tensor<?x128xi8>, tensor<64x128xi8, #trit.ternary> -> tensor<?x64xi32>
   %b = trit.ternary_matmul %xq, %wt : tensor<?x128xi8>, tensor<64x128xi8, #trit.ternary> -> tensor<?x64xi32>
   return %a, %b : tensor<?x64xi32>, tensor<?x64xi32>
 }
 
 // CHECK-LABEL: func.func @pack_unpack
-func.func @pack_unpack(%w: tensor<64x100xi8, #trit.ternary>) -> (tensor<64x100xi8, #trit.ternary>, tensor<64x32xi8, #trit.packed<tq1>>) {
-  // CHECK: trit.pack %{{.*}} : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<i2>>
-  %p = trit.pack %w : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<i2>>
-  // CHECK: trit.unpack %{{.*}} : tensor<64x32xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
-  %u = trit.unpack %p : tensor<64x32xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
-  // CHECK: trit.pack %{{.*}} : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<tq1>>
-  %q = trit.pack %u : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<tq1>>
-  return %u, %q : tensor<64x100xi8, #trit.ternary>, tensor<64x32xi8, #trit.packed<tq1>>
+func.func @pack_unpack(%w: tensor<64x100xi8, #trit.ternary>) -> (tensor<64x100xi8, #trit.ternary>, tensor<64x64xi8, #trit.packed<tq1>>) {
+  // CHECK: trit.pack %{{.*}} : tensor<64x100xi8, #trit.ternary> -> tensor<64x64xi8, #trit.packed<i2>>
+  %p = trit.pack %w : tensor<64x100xi8, #trit.ternary> -> tensor<64x64xi8, #trit.packed<i2>>
+  // CHECK: trit.unpack %{{.*}} : tensor<64x64xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
+  %u = trit.unpack %p : tensor<64x64xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
+  // CHECK: trit.pack %{{.*}} : tensor<64x100xi8, #trit.ternary> -> tensor<64x64xi8, #trit.packed<tq1>>
+  %q = trit.pack %u : tensor<64x100xi8, #trit.ternary> -> tensor<64x64xi8, #trit.packed<tq1>>
+  return %u, %q : tensor<64x100xi8, #trit.ternary>, tensor<64x64xi8, #trit.packed<tq1>>
 }
 
 // CHECK-LABEL: func.func @ternary_constant

@@ -196,7 +196,7 @@ public:
   }
 
   /// The lane masks (weight == +1, weight == -1) of slot `slot` of the
-  /// 32-byte block `bytes`. For tq1, `tq1Digits` carries bytes * 3^slot
+  /// block `bytes`. For tq1, `tq1Digits` carries bytes * 3^slot
   /// (mod 256) from slot to slot.
   std::pair<Value, Value> decodeSlot(PackedLayout layout, Value bytes,
                                      int64_t slot, Value &tq1Digits) {
@@ -251,9 +251,9 @@ public:
     const int64_t chunk = 255 / slots;
     const int64_t tiles = tokens * rows;
     Type i16 = b.getI16Type(), i32 = b.getI32Type();
-    auto v32i8 = VectorType::get({kLanes}, b.getI8Type());
-    auto v32i16 = VectorType::get({kLanes}, i16);
-    auto v32i32 = VectorType::get({kLanes}, i32);
+    auto laneI8 = VectorType::get({kLanes}, b.getI8Type());
+    auto laneI16 = VectorType::get({kLanes}, i16);
+    auto laneI32 = VectorType::get({kLanes}, i32);
 
     Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
     SmallVector<Value> initSums(tiles, zeroI32);
@@ -286,7 +286,7 @@ public:
                 for (int64_t j = 0; j < rows; ++j) {
                   Value r = arith::AddIOp::create(b, loc, row, index(j));
                   bytes.push_back(vector::TransferReadOp::create(
-                      b, loc, v32i8, ops.weight, ValueRange{r, byteOffset},
+                      b, loc, laneI8, ops.weight, ValueRange{r, byteOffset},
                       padI8, ArrayRef<bool>{true}));
                 }
                 for (int64_t slot = 0; slot < slots; ++slot) {
@@ -299,7 +299,7 @@ public:
                   for (int64_t t = 0; t < tokens; ++t) {
                     Value token = arith::AddIOp::create(b, loc, m, index(t));
                     Value xs = vector::TransferReadOp::create(
-                        b, loc, v32i16, ops.xq16, ValueRange{token, k}, padI16,
+                        b, loc, laneI16, ops.xq16, ValueRange{token, k}, padI16,
                         ArrayRef<bool>{true});
                     for (int64_t j = 0; j < rows; ++j) {
                       Value &a = acc[t * rows + j];
@@ -321,7 +321,7 @@ public:
               });
           SmallVector<Value> newSums;
           for (int64_t i = 0; i < tiles; ++i) {
-            Value wide = arith::ExtSIOp::create(b, loc, v32i32,
+            Value wide = arith::ExtSIOp::create(b, loc, laneI32,
                                                 blockLoop.getResult(2 + i));
             Value total = vector::ReductionOp::create(
                 b, loc, vector::CombiningKind::ADD, wide);

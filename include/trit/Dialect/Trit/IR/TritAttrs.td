@@ -45,16 +45,16 @@ def Trit_PackedEncodingAttr : Trit_Attr<"PackedEncoding", "packed"> {
   let description = [{
     Tags a two-dimensional `i8` tensor `[N, B]` that stores a ternary matrix
     `[N, K]` row by row in the named layout. Both layouts store a row in
-    blocks of 32 bytes; byte `j` of block `b` has one *slot* per value it
-    holds, and slot `i` holds weight `k = b * V + j + 32 * i`, where `V` is
-    the number of values per block. So slot `i` of a block is 32 consecutive
+    blocks of 64 bytes; byte `j` of block `b` has one *slot* per value it
+    holds, and slot `i` holds weight `k = b * V + j + 64 * i`, where `V` is
+    the number of values per block. So slot `i` of a block is 64 consecutive
     weights, which a kernel decodes with a few vector instructions and meets
-    with 32 contiguous activations. The last block of a row is padded with
-    zero weights; `B = ceil(K / V) * 32`.
+    with 64 contiguous activations (one 512-bit register of int8). The last block of a row is padded with
+    zero weights; `B = ceil(K / V) * 64`.
 
-    - `i2` (`V = 128`, 2 bits per weight): four 2-bit codes per byte,
+    - `i2` (`V = 256`, 2 bits per weight): four 2-bit codes per byte,
       code = w + 1 (0, 1 or 2), slot `i` in bits `[2i, 2i + 1]`.
-    - `tq1` (`V = 160`, 1.6 bits per weight): five base-3 digits per byte.
+    - `tq1` (`V = 320`, 1.6 bits per weight): five base-3 digits per byte.
       The digits `d_i = w_i + 1` of slots 0..4 form
       `v = sum_i d_i * 3^(4 - i)` (0..242) and the byte holds
       `ceil(v * 256 / 243)`, so that digit `i` decodes without a division as
@@ -64,7 +64,7 @@ def Trit_PackedEncodingAttr : Trit_Attr<"PackedEncoding", "packed"> {
 
     ```mlir
     %p = trit.pack %w : tensor<64x100xi8, #trit.ternary>
-                     -> tensor<64x32xi8, #trit.packed<i2>>
+                     -> tensor<64x64xi8, #trit.packed<i2>>
     ```
   }];
   let parameters = (ins EnumParameter<Trit_PackedLayout>:$layout);

@@ -127,7 +127,7 @@ def Trit_TernaryMatmulOp : Trit_Op<"ternary_matmul", [Pure]> {
 
     ```mlir
     %acc = trit.ternary_matmul %xq, %w
-        : tensor<?x128xi8>, tensor<64x32xi8, #trit.packed<i2>> -> tensor<?x64xi32>
+        : tensor<?x128xi8>, tensor<64x64xi8, #trit.packed<i2>> -> tensor<?x64xi32>
     ```
   }];
   let arguments = (ins Trit_I8Tensor:$lhs, Trit_I8Tensor:$weight);
@@ -148,14 +148,14 @@ def Trit_PackOp : Trit_Op<"pack", [Pure]> {
   let description = [{
     Packs a ternary matrix `[N, K]` row by row into the layout named by the
     result's `#trit.packed` encoding; the result has shape
-    `[N, bytes per row]`: `ceil(K / 128) * 32` for `i2`, `ceil(K / 160) * 32`
+    `[N, bytes per row]`: `ceil(K / 256) * 64` for `i2`, `ceil(K / 320) * 64`
     for `tq1` (see `#trit.packed`).
 
     Example:
 
     ```mlir
     %p = trit.pack %w
-        : tensor<64x100xi8, #trit.ternary> -> tensor<64x32xi8, #trit.packed<tq1>>
+        : tensor<64x100xi8, #trit.ternary> -> tensor<64x64xi8, #trit.packed<tq1>>
     ```
   }];
   let arguments = (ins Trit_I8Tensor:$input);
@@ -178,7 +178,7 @@ def Trit_UnpackOp : Trit_Op<"unpack", [Pure]> {
 
     ```mlir
     %w = trit.unpack %p
-        : tensor<64x32xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
+        : tensor<64x64xi8, #trit.packed<i2>> -> tensor<64x100xi8, #trit.ternary>
     ```
   }];
   let arguments = (ins Trit_I8Tensor:$input);
