@@ -1,7 +1,8 @@
 //===- KernelTest.cpp - compiled BitLinear kernels vs the reference -*- C++ -*-//
 //
 // Compiles BitLinear and ternary-matmul functions through trit-cpu-pipeline
-// to native code, loads them and compares them with the scalar reference on
+// to native code (add/sub kernel; dot kernel portable and, where the host
+// has AVX512-VNNI, with vpdpbusd), loads them and compares them with the scalar reference on
 // random inputs: odd N and K, K that is no multiple of any tile, batch 1 and
 // batch 7, all-zero weight rows, activations at +-max, both layouts.
 //
@@ -69,7 +70,8 @@ using MatmulFn = void(MemRefDescriptor<int32_t, 2> *,
                       MemRefDescriptor<int8_t, 2> *);
 
 class KernelTest
-    : public ::testing::TestWithParam<std::tuple<std::string, int64_t, int64_t>> {
+    : public ::testing::TestWithParam<
+          std::tuple<std::string, std::string, int64_t, int64_t>> {
 protected:
   void SetUp() override {
     llvm::SmallString<128> dir;
@@ -82,7 +84,12 @@ protected:
 };
 
 TEST_P(KernelTest, MatchesReference) {
-  auto [layout, n, k] = GetParam();
+  auto [kernel, layout, n, k] = GetParam();
+  // dot_vnni needs the instruction; dot_portable expands trit.dot_codes
+  // into plain vector arithmetic and runs anywhere.
+  bool vnni = kernel == "dot_vnni";
+  if (vnni && !cpuHasAvx512Vnni(CpuTargetOptions{}))
+    GTEST_SKIP() << "the host CPU has no AVX512-VNNI";
   Shape shape{n, k};
   std::mt19937 rng(static_cast<unsigned>(n * 131 + k));
   std::uniform_int_distribution<int> ternaryDist(-1, 1);
@@ -99,6 +106,8 @@ TEST_P(KernelTest, MatchesReference) {
 
   CpuPipelineOptions pipeline;
   pipeline.layout = layout;
+  pipeline.kernel = kernel == "addsub" ? "addsub" : "dot";
+  pipeline.vnni = vnni;
   std::string libPath = tempDir + "/kernel.so", error;
   ASSERT_TRUE(succeeded(compileSourceToSharedLibrary(
       buildModule(w, g, shape), pipeline, CpuTargetOptions{}, libPath, error)))
@@ -164,13 +173,14 @@ TEST_P(KernelTest, MatchesReference) {
 // past the int16 flush point (63 blocks of i2 = 16128, 51 of tq1 = 16320).
 INSTANTIATE_TEST_SUITE_P(
     Shapes, KernelTest,
-    ::testing::Combine(::testing::Values("i2", "tq1"),
+    ::testing::Combine(::testing::Values("addsub", "dot_portable", "dot_vnni"),
+                       ::testing::Values("i2", "tq1"),
                        ::testing::Values(1, 5, 67),
                        ::testing::Values(3, 161, 333, 16500)),
     [](const auto &info) {
-      return std::get<0>(info.param) + "_n" +
-             std::to_string(std::get<1>(info.param)) + "_k" +
-             std::to_string(std::get<2>(info.param));
+      return std::get<0>(info.param) + "_" + std::get<1>(info.param) + "_n" +
+             std::to_string(std::get<2>(info.param)) + "_k" +
+             std::to_string(std::get<3>(info.param));
     });
 
 } // namespace

@@ -76,7 +76,15 @@ LogicalResult mlir::trit::compileSourceToSharedLibrary(
   OwningOpRef<ModuleOp> module = parseModule(context, source, "input", error);
   if (!module)
     return failure();
-  if (failed(runCpuPipeline(*module, pipeline, error)))
+  CpuPipelineOptions resolved;
+  resolved.copyOptionValuesFrom(pipeline);
+  if (resolved.kernel == "auto") {
+    // The fastest kernel the target CPU supports.
+    bool vnni = cpuHasAvx512Vnni(target);
+    resolved.kernel = vnni ? "dot" : "addsub";
+    resolved.vnni = vnni;
+  }
+  if (failed(runCpuPipeline(*module, resolved, error)))
     return failure();
   std::string objectPath = (libraryPath + ".o").str();
   if (failed(compileToObject(*module, target, objectPath, error)))

@@ -1,6 +1,7 @@
 //===- CpuPipeline.cpp - trit-cpu-pipeline ----------------------*- C++ -*-===//
 
 #include "trit/Pipelines/Pipelines.h"
+#include "trit/Conversion/Passes.h"
 #include "trit/Dialect/Trit/Transforms/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -22,8 +23,8 @@ void mlir::trit::buildTritCpuPipeline(OpPassManager &pm,
   pm.addPass(createTritPackWeightsPass(
       TritPackWeightsPassOptions{options.layout.getValue()}));
   pm.addNestedPass<func::FuncOp>(createTritTileBitLinearPass(
-      TritTileBitLinearPassOptions{options.tileN, options.tileRows,
-                                   options.tileTokens}));
+      TritTileBitLinearPassOptions{options.kernel, options.tileN,
+                                   options.tileRows, options.tileTokens}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -33,9 +34,15 @@ void mlir::trit::buildTritCpuPipeline(OpPassManager &pm,
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Forwards loop-carried buffers, merges equal subviews, then erases the
+  // self-copies that leaves (a copy of a dynamic strided memref would call
+  // a runtime library).
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createConvertTritToLLVMPass(
+      ConvertTritToLLVMPassOptions{options.vnni}));
 
   // Loops: the tile forall becomes an OpenMP worksharing loop.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());

@@ -2,6 +2,8 @@
 // RUN: not trit-opt %s --trit-tile-bitlinear=tile-n=0 2>&1 | FileCheck %s --check-prefix=TILE
 
 // TILE: trit-tile-bitlinear: tile sizes must be positive
+// RUN: not trit-opt %s --trit-tile-bitlinear=kernel=mul 2>&1 | FileCheck %s --check-prefix=KERNEL
+// KERNEL: trit-tile-bitlinear: unknown kernel 'mul' (expected 'addsub' or 'dot')
 
 // An unpacked (non-constant) weight cannot be tiled.
 func.func @unpacked(%x: tensor<1x8xf32>, %w: tensor<4x8xi8, #trit.ternary>, %g: f32) -> tensor<1x4xf32> {

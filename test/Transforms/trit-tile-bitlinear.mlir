@@ -1,5 +1,6 @@
 // RUN: trit-opt %s --split-input-file --trit-tile-bitlinear="tile-n=4 tile-rows=2 tile-tokens=2" | FileCheck %s
 // RUN: trit-opt %s --split-input-file --trit-tile-bitlinear | FileCheck %s --check-prefix=DEFAULT
+// RUN: trit-opt %s --split-input-file --trit-tile-bitlinear=kernel=dot | FileCheck %s --check-prefix=DOT
 
 // i2 BitLinear, batch dynamic, K = 130 padded to one 256-value block: the
 // activations are quantized per token into a zero-padded i16 buffer, an
@@ -131,4 +132,28 @@ func.func @quantize_activations(%x: tensor<2x3x8xf32>) -> (tensor<2x3x8xi8>, ten
 func.func @no_trit(%a: tensor<4xf32>) -> tensor<4xf32> {
   %b = arith.addf %a, %a : tensor<4xf32>
   return %b : tensor<4xf32>
+}
+
+// -----
+
+// kernel=dot: int8 activations padded to whole blocks, a per-token sum of
+// them, and one trit.dot_codes per (token, row, slot) on the codes masked
+// in place; slots 1..3 are shifted back by 2, 4, 6 bits and the sum of the
+// activations is subtracted.
+// DOT-LABEL: func.func @bitlinear_dot
+// DOT: arith.fptosi {{.*}} : f32 to i8
+// DOT: %[[XQ:.*]] = tensor.insert_slice {{.*}} into tensor<1x256xi8>
+// DOT: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}ins(%[[XQ]]
+// DOT: arith.extsi {{.*}} : i8 to i32
+// DOT: scf.for
+// DOT: arith.andi {{.*}} : vector<64xi8>
+// DOT: trit.dot_codes {{.*}} : vector<64xi8> into vector<16xi32>
+// DOT: scf.yield
+// DOT-COUNT-3: arith.shrsi
+// DOT: vector.reduction <add>
+// DOT: arith.subi
+// DOT: arith.sitofp
+func.func @bitlinear_dot(%x: tensor<1x200xf32>, %w: tensor<2x64xi8, #trit.packed<i2>>, %g: f32) -> tensor<1x2xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<1x200xf32>, tensor<2x64xi8, #trit.packed<i2>> -> tensor<1x2xf32>
+  return %y : tensor<1x2xf32>
 }

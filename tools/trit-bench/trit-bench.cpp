@@ -51,6 +51,11 @@ static cl::opt<int64_t> streamBytes(
     cl::init(256));
 static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU"),
                                 cl::init("native"));
+static cl::list<std::string>
+    kernels("kernels",
+            cl::desc("Inner kernels to time: addsub, dot (with VNNI where the "
+                     "CPU has it), auto (the fastest the CPU supports)"),
+            cl::CommaSeparated, cl::list_init<std::string>({"auto"}));
 static cl::opt<int64_t> tileN("tile-n", cl::desc("Pipeline tile-n"),
                               cl::init(64));
 static cl::opt<int64_t> tileRows("tile-rows", cl::desc("Pipeline tile-rows"),
@@ -145,10 +150,16 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  std::printf("\n%-6s %-12s %-10s %5s %3s %10s %9s %8s %8s\n", "layout",
-              "shape NxK", "role", "batch", "thr", "us/call", "GB/s",
-              "%bw", "GOP/s");
+  bool vnni = cpuHasAvx512Vnni(CpuTargetOptions{cpu, "", 3});
+  std::printf("\ntarget cpu: %s (AVX512-VNNI: %s)\n", cpu.c_str(),
+              vnni ? "yes" : "no");
+  std::printf("\n%-6s %-6s %-12s %-11s %5s %3s %10s %9s %8s %8s\n", "kernel",
+              "layout", "shape NxK", "role", "batch", "thr", "us/call",
+              "GB/s", "%bw", "GOP/s");
   std::mt19937 rng(1);
+  for (std::string kernel : kernels) {
+  if (kernel == "auto")
+    kernel = vnni ? "dot" : "addsub";
   for (const std::string &layout : layouts) {
     ternary::Layout numeric =
         layout == "tq1" ? ternary::Layout::TQ1 : ternary::Layout::I2;
@@ -161,6 +172,8 @@ int main(int argc, char **argv) {
       int64_t matrixBytes = shape.n * bytesPerRow;
       CpuPipelineOptions pipeline;
       pipeline.layout = layout;
+      pipeline.kernel = kernel;
+      pipeline.vnni = vnni;
       pipeline.tileN = tileN;
       pipeline.tileRows = tileRows;
       pipeline.tileTokens = tileTokens;
@@ -234,14 +247,17 @@ int main(int argc, char **argv) {
           char shapeText[32];
           std::snprintf(shapeText, sizeof(shapeText), "%lldx%lld",
                         (long long)shape.n, (long long)shape.k);
-          std::printf("%-6s %-12s %-10s %5lld %3d %10.1f %9.2f %7.0f%% %8.1f\n",
-                      layout.c_str(), shapeText, shape.what, (long long)batch,
+          std::printf(
+              "%-6s %-6s %-12s %-11s %5lld %3d %10.1f %9.2f %7.0f%% %8.1f\n",
+              kernel.c_str(), layout.c_str(), shapeText, shape.what,
+              (long long)batch,
                       threads, perCall * 1e6, gbs, 100.0 * gbs / bw, gops);
           std::fflush(stdout);
         }
       }
       (void)compileSeconds;
     }
+  }
   }
   llvm::sys::fs::remove_directories(dir);
   return 0;

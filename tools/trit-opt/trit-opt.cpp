@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "trit/Conversion/Passes.h"
 #include "trit/Dialect/Trit/IR/TritDialect.h"
 #include "trit/Dialect/Trit/Transforms/Passes.h"
 #include "trit/Pipelines/Pipelines.h"
@@ -18,6 +19,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::trit::registerTritPasses();
+  mlir::trit::registerTritConversionPasses();
   mlir::trit::registerTritPipelines();
 
   mlir::DialectRegistry registry;

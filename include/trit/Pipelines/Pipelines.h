@@ -18,6 +18,17 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<std::string> layout{*this, "layout",
                              llvm::cl::desc("Packed weight layout: i2 or tq1"),
                              llvm::cl::init("i2")};
+  Option<std::string> kernel{
+      *this, "kernel",
+      llvm::cl::desc("BitLinear inner kernel: addsub (portable add/subtract) "
+                     "or dot (dot products on weight codes); tools resolve "
+                     "'auto' from the target CPU before building the "
+                     "pipeline"),
+      llvm::cl::init("addsub")};
+  Option<bool> vnni{*this, "vnni",
+                    llvm::cl::desc("The target has AVX512-VNNI: emit "
+                                   "vpdpbusd for the dot kernel"),
+                    llvm::cl::init(false)};
   Option<int64_t> tileN{*this, "tile-n",
                         llvm::cl::desc("Output features per parallel tile"),
                         llvm::cl::init(64)};

@@ -31,6 +31,19 @@ void mlir::trit::registerCpuTranslations(DialectRegistry &registry) {
   registerOpenMPDialectTranslation(registry);
 }
 
+bool mlir::trit::cpuHasAvx512Vnni(const CpuTargetOptions &options) {
+  std::string error;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createCpuTargetMachine(options, error);
+  if (!machine)
+    return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      machine->getTarget().createMCSubtargetInfo(
+          machine->getTargetTriple(), machine->getTargetCPU(),
+          machine->getTargetFeatureString()));
+  return info && info->checkFeatures("+avx512vnni,+avx512bw");
+}
+
 std::unique_ptr<llvm::TargetMachine>
 mlir::trit::createCpuTargetMachine(const CpuTargetOptions &options,
                                    std::string &error) {

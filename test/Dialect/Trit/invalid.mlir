@@ -276,3 +276,21 @@ func.func @unpack_k(%p: tensor<4x32xi8, #trit.packed<i2>>) {
 func.func @bad_layout(%p: tensor<4x2xi8, #trit.packed<i3>>) {
   return
 }
+
+// -----
+
+// dot_codes: four code bytes per accumulator lane.
+func.func @dot_codes_lanes(%acc: vector<8xi32>, %codes: vector<64xi8>, %x: vector<64xi8>) {
+  // expected-error @+1 {{'trit.dot_codes' op needs four code bytes per accumulator lane, got 64 bytes for 8 lanes}}
+  %r = trit.dot_codes %acc, %codes, %x : vector<64xi8> into vector<8xi32>
+  return
+}
+
+// -----
+
+// dot_codes: codes and activations have one type (ODS constraint).
+func.func @dot_codes_types(%acc: vector<16xi32>, %codes: vector<64xi8>, %x: vector<32xi8>) {
+  // expected-error @+1 {{'trit.dot_codes' op failed to verify that all of {codes, activations} have same type}}
+  %r = "trit.dot_codes"(%acc, %codes, %x) : (vector<16xi32>, vector<64xi8>, vector<32xi8>) -> vector<16xi32>
+  return
+}

@@ -57,3 +57,10 @@ func.func @ternary_constant() -> tensor<2x3xi8, #trit.ternary> {
   %w = arith.constant dense<[[1, 0, -1], [0, 0, 1]]> : tensor<2x3xi8, #trit.ternary>
   return %w : tensor<2x3xi8, #trit.ternary>
 }
+
+// CHECK-LABEL: func.func @dot_codes
+func.func @dot_codes(%acc: vector<16xi32>, %codes: vector<64xi8>, %x: vector<64xi8>) -> vector<16xi32> {
+  // CHECK: trit.dot_codes %{{.*}}, %{{.*}}, %{{.*}} : vector<64xi8> into vector<16xi32>
+  %r = trit.dot_codes %acc, %codes, %x : vector<64xi8> into vector<16xi32>
+  return %r : vector<16xi32>
+}

@@ -38,6 +38,9 @@ struct CpuTargetOptions {
   unsigned optLevel = 3;
 };
 
+/// Whether the CPU of `options` has AVX512-VNNI (for kernel=auto).
+bool cpuHasAvx512Vnni(const CpuTargetOptions &options);
+
 /// Registers the dialect translations to LLVM IR that trit's output needs
 /// (builtin, llvm, omp).
 void registerCpuTranslations(DialectRegistry &registry);

@@ -199,5 +199,18 @@ OpFoldResult UnpackOp::fold(FoldAdaptor) {
   return {};
 }
 
+//===----------------------------------------------------------------------===//
+// DotCodesOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult DotCodesOp::verify() {
+  int64_t lanes = getCodes().getType().getNumElements();
+  int64_t accLanes = getAcc().getType().getNumElements();
+  if (lanes != 4 * accLanes)
+    return emitOpError("needs four code bytes per accumulator lane, got ")
+           << lanes << " bytes for " << accLanes << " lanes";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "trit/Dialect/Trit/IR/TritOps.cpp.inc"

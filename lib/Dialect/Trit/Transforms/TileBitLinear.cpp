@@ -35,6 +35,8 @@ namespace {
 /// Lanes of one slot of a weight block: one byte of the block per lane.
 constexpr int64_t kLanes = static_cast<int64_t>(ternary::kBlockBytes);
 
+enum class KernelKind { AddSub, Dot };
+
 struct TileSizes {
   int64_t n;
   int64_t rows;
@@ -156,17 +158,18 @@ public:
     return {quantized, scale};
   }
 
-  /// A zero-filled `[m, kPad]` i16 tensor with `valuesOf` (i8 or f32 `[m,
-  /// k]`) written into its leading columns: quantized (f32) or sign-extended
-  /// (i8). Returns {padded, scale or null}.
-  std::pair<Value, Value> paddedActivations(Value valuesOf, int64_t kPad) {
+  /// A zero-filled `[m, kPad]` tensor of `elementType` (i8 or i16) with
+  /// `valuesOf` (i8 or f32 `[m, k]`) written into its leading columns:
+  /// quantized (f32) or sign-extended (i8). Returns {padded, scale or null}.
+  std::pair<Value, Value> paddedActivations(Value valuesOf, int64_t kPad,
+                                            Type elementType) {
     auto type = cast<RankedTensorType>(valuesOf.getType());
     OpFoldResult m = mixedDim(valuesOf, 0);
     OpFoldResult k = mixedDim(valuesOf, 1);
     Value empty = tensor::EmptyOp::create(
-        b, loc, ArrayRef<OpFoldResult>{m, b.getIndexAttr(kPad)},
-        b.getI16Type());
-    Value zero = arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(0));
+        b, loc, ArrayRef<OpFoldResult>{m, b.getIndexAttr(kPad)}, elementType);
+    Value zero =
+        arith::ConstantOp::create(b, loc, b.getIntegerAttr(elementType, 0));
     Value padded = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
     SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
     SmallVector<OpFoldResult> sizes = {m, k};
@@ -175,7 +178,11 @@ public:
                                                  strides);
     Value filled, scale;
     if (isa<FloatType>(type.getElementType())) {
-      std::tie(filled, scale) = quantize(valuesOf, slice, b.getI16Type());
+      std::tie(filled, scale) = quantize(valuesOf, slice, elementType);
+    } else if (elementType == type.getElementType()) {
+      // A linalg.copy, which becomes a loop: a tensor copy of the strided
+      // slice would need a runtime library call (memrefCopy).
+      filled = linalg::CopyOp::create(b, loc, valuesOf, slice).getResult(0);
     } else {
       AffineMap id = b.getMultiDimIdentityMap(2);
       filled = linalg::GenericOp::create(
@@ -184,8 +191,8 @@ public:
                    SmallVector<utils::IteratorType>(
                        2, utils::IteratorType::parallel),
                    [&](OpBuilder &nb, Location nloc, ValueRange args) {
-                     Value ext = arith::ExtSIOp::create(
-                         nb, nloc, nb.getI16Type(), args[0]);
+                     Value ext = arith::ExtSIOp::create(nb, nloc, elementType,
+                                                        args[0]);
                      linalg::YieldOp::create(nb, nloc, ext);
                    })
                    .getResult(0);
@@ -231,8 +238,10 @@ public:
   }
 
   struct KernelOperands {
+    KernelKind kind;
     PackedLayout layout;
-    Value xq16;   ///< [M, kPad] i16, zero padded.
+    Value xq16;   ///< [M, kPad] i16 (addsub) or i8 (dot), zero padded.
+    Value sumX;   ///< dot: [M] i32, the sum of each token's activations.
     Value scale;  ///< [M] f32 per-token scale, or null for an i32 result.
     Value g;      ///< f32 weight scale, or null for an i32 result.
     Value weight; ///< [N, bytes per row] packed.
@@ -330,13 +339,24 @@ public:
           scf::YieldOp::create(b, loc, newSums);
         });
 
+    SmallVector<Value> sums;
+    for (int64_t i = 0; i < tiles; ++i)
+      sums.push_back(chunkLoop.getResult(i));
+    return storeResults(ops, out, sums, m, col, tokens, rows);
+  }
+
+  /// Writes the int32 sums of a register tile into `out` at [m + t, col + j],
+  /// rescaled by g / s per token for a BitLinear.
+  Value storeResults(const KernelOperands &ops, Value out,
+                     ArrayRef<Value> sums, Value m, Value col, int64_t tokens,
+                     int64_t rows) {
     for (int64_t t = 0; t < tokens; ++t) {
       Value token = arith::AddIOp::create(b, loc, m, index(t));
       Value s;
       if (ops.scale)
         s = tensor::ExtractOp::create(b, loc, ops.scale, ValueRange{token});
       for (int64_t j = 0; j < rows; ++j) {
-        Value sum = chunkLoop.getResult(t * rows + j);
+        Value sum = sums[t * rows + j];
         Value result = sum;
         if (ops.scale) {
           // y = acc * g / s, in this order (design.md section 1).
@@ -352,6 +372,136 @@ public:
     return out;
   }
 
+  /// The dot register tile: for each slot, the codes w + 1 masked in place
+  /// (code << 2 slot for i2; for tq1 the digit itself) are the unsigned
+  /// operand of trit.dot_codes (vpdpbusd) against the int8 activations, one
+  /// int32 accumulator per (token, row, slot). Then
+  /// sum(code * x) - sum(x) = sum(w * x).
+  Value dotMicroKernel(const KernelOperands &ops, Value out, Value m,
+                        Value row, Value col, int64_t tokens, int64_t rows) {
+    const int64_t slots = valuesPerByte(ops.layout);
+    const int64_t valuesPerBlock = slots * kLanes;
+    const int64_t tiles = tokens * rows;
+    auto laneI8 = VectorType::get({kLanes}, b.getI8Type());
+    auto dword = VectorType::get({kLanes / 4}, b.getI32Type());
+    Value c1 = index(1);
+    Value zeroAcc = arith::ConstantOp::create(b, loc, b.getZeroAttr(dword));
+    SmallVector<Value> init = {index(0), index(0)};
+    init.append(tiles * slots, zeroAcc);
+    auto blockLoop = scf::ForOp::create(
+        b, loc, index(0), index(ops.blocks), c1, init,
+        [&](OpBuilder &, Location, Value, ValueRange iter) {
+          Value byteOffset = iter[0], kBase = iter[1];
+          SmallVector<Value> acc(iter.begin() + 2, iter.end());
+          Value padI8 =
+              arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
+          SmallVector<Value> bytes, digits(rows);
+          for (int64_t j = 0; j < rows; ++j) {
+            Value r = arith::AddIOp::create(b, loc, row, index(j));
+            bytes.push_back(vector::TransferReadOp::create(
+                b, loc, laneI8, ops.weight, ValueRange{r, byteOffset}, padI8,
+                ArrayRef<bool>{true}));
+          }
+          for (int64_t slot = 0; slot < slots; ++slot) {
+            SmallVector<Value> codes;
+            for (int64_t j = 0; j < rows; ++j)
+              codes.push_back(
+                  slotCodes(ops.layout, bytes[j], slot, digits[j]));
+            Value k = arith::AddIOp::create(b, loc, kBase,
+                                            index(slot * kLanes));
+            for (int64_t t = 0; t < tokens; ++t) {
+              Value token = arith::AddIOp::create(b, loc, m, index(t));
+              Value xs = vector::TransferReadOp::create(
+                  b, loc, laneI8, ops.xq16, ValueRange{token, k}, padI8,
+                  ArrayRef<bool>{true});
+              for (int64_t j = 0; j < rows; ++j) {
+                Value &a = acc[(t * rows + j) * slots + slot];
+                a = DotCodesOp::create(b, loc, a.getType(), a, codes[j], xs);
+              }
+            }
+          }
+          SmallVector<Value> next = {
+              arith::AddIOp::create(b, loc, byteOffset, index(kLanes)),
+              arith::AddIOp::create(b, loc, kBase, index(valuesPerBlock))};
+          next.append(acc.begin(), acc.end());
+          scf::YieldOp::create(b, loc, next);
+        });
+
+    SmallVector<Value> sums;
+    for (int64_t t = 0; t < tokens; ++t) {
+      Value token = arith::AddIOp::create(b, loc, m, index(t));
+      Value sumX = tensor::ExtractOp::create(b, loc, ops.sumX, ValueRange{token});
+      for (int64_t j = 0; j < rows; ++j) {
+        Value total;
+        for (int64_t slot = 0; slot < slots; ++slot) {
+          Value a = blockLoop.getResult(2 + (t * rows + j) * slots + slot);
+          if (ops.layout == PackedLayout::I2 && slot > 0) {
+            // Codes of slot i were weighted by 4^i: every partial sum is a
+            // multiple of 4^i, so the arithmetic shift is an exact division.
+            Value shift = arith::ConstantOp::create(
+                b, loc,
+                DenseElementsAttr::get(dword, b.getI32IntegerAttr(2 * slot)));
+            a = arith::ShRSIOp::create(b, loc, a, shift);
+          }
+          total = total ? Value(arith::AddIOp::create(b, loc, total, a)) : a;
+        }
+        Value sum = vector::ReductionOp::create(
+            b, loc, vector::CombiningKind::ADD, total);
+        sums.push_back(arith::SubIOp::create(b, loc, sum, sumX));
+      }
+    }
+    return storeResults(ops, out, sums, m, col, tokens, rows);
+  }
+
+  /// The unsigned codes (w + 1, weighted by the slot's bit position for
+  /// i2) of slot `slot` of `bytes`, as bytes.
+  Value slotCodes(PackedLayout layout, Value bytes, int64_t slot,
+                  Value &tq1Digits) {
+    if (layout == PackedLayout::I2)
+      return arith::AndIOp::create(b, loc, bytes,
+                                   splatI8(uint8_t(3u << (2 * slot))));
+    // tq1: digit = [t >= 86] + [t >= 171] with t = bytes * 3^slot mod 256.
+    if (slot == 0) {
+      tq1Digits = bytes;
+    } else {
+      Value twice = arith::AddIOp::create(b, loc, tq1Digits, tq1Digits);
+      tq1Digits = arith::AddIOp::create(b, loc, twice, tq1Digits);
+    }
+    auto laneI8 = VectorType::get({kLanes}, b.getI8Type());
+    Value one = arith::ExtUIOp::create(
+        b, loc, laneI8,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, tq1Digits,
+                              splatI8(86)));
+    Value two = arith::ExtUIOp::create(
+        b, loc, laneI8,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge, tq1Digits,
+                              splatI8(171)));
+    return arith::AddIOp::create(b, loc, one, two);
+  }
+
+  /// Per-token sums of `xq` ([M, kPad] i8) as [M] i32.
+  Value tokenSums(Value xq) {
+    OpFoldResult m = mixedDim(xq, 0);
+    Value empty = tensor::EmptyOp::create(b, loc, ArrayRef<OpFoldResult>{m},
+                                          b.getI32Type());
+    Value zero = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+    Value init = linalg::FillOp::create(b, loc, zero, empty).getResult(0);
+    MLIRContext *ctx = b.getContext();
+    AffineMap full = AffineMap::getMultiDimIdentityMap(2, ctx);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{xq},
+               ValueRange{init}, ArrayRef<AffineMap>{full, full.dropResult(1)},
+               ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                             utils::IteratorType::reduction},
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value ext =
+                     arith::ExtSIOp::create(nb, nloc, nb.getI32Type(), args[0]);
+                 Value sum = arith::AddIOp::create(nb, nloc, args[1], ext);
+                 linalg::YieldOp::create(nb, nloc, sum);
+               })
+        .getResult(0);
+  }
+
   /// Loops over the rows [0, rowCount) of one output tile for tokens m..,
   /// in register tiles of `rowsPerTile` rows plus a 1-row remainder loop.
   Value rowLoops(const KernelOperands &ops, Value out, Value m, Value rowBase,
@@ -364,8 +514,12 @@ public:
                  b, loc, lb, ub, index(step), ValueRange{init},
                  [&](OpBuilder &, Location, Value col, ValueRange iter) {
                    Value row = arith::AddIOp::create(b, loc, rowBase, col);
-                   Value next = microKernel(ops, iter[0], m, row, col, tokens,
-                                            step);
+                   Value next =
+                       ops.kind == KernelKind::Dot
+                           ? dotMicroKernel(ops, iter[0], m, row, col, tokens,
+                                            step)
+                           : microKernel(ops, iter[0], m, row, col, tokens,
+                                         step);
                    scf::YieldOp::create(b, loc, next);
                  })
           .getResult(0);
@@ -519,6 +673,15 @@ struct TritTileBitLinearPass
       return signalPassFailure();
     }
     TileSizes tile{tileN, tileRows, tileTokens};
+    if (kernel == "addsub") {
+      kind = KernelKind::AddSub;
+    } else if (kernel == "dot") {
+      kind = KernelKind::Dot;
+    } else {
+      getOperation().emitError("trit-tile-bitlinear: unknown kernel '")
+          << kernel << "' (expected 'addsub' or 'dot')";
+      return signalPassFailure();
+    }
     SmallVector<Operation *> work;
     getOperation().walk([&](Operation *op) {
       if (isa<BitLinearOp, TernaryMatmulOp, QuantizeActivationsOp>(op))
@@ -528,6 +691,8 @@ struct TritTileBitLinearPass
       if (failed(lower(op, tile)))
         return signalPassFailure();
   }
+
+  KernelKind kind = KernelKind::AddSub;
 
   LogicalResult lower(Operation *op, const TileSizes &tile) {
     OpBuilder b(op);
@@ -565,8 +730,12 @@ struct TritTileBitLinearPass
     int64_t kPad = blocks * kLanes * valuesPerByte(layout);
 
     Value x2d = lowering.to2D(input);
-    auto [xq16, scale] = lowering.paddedActivations(x2d, kPad);
-    Lowering::KernelOperands ops{layout,  xq16,
+    Type lane = kind == KernelKind::Dot ? b.getI8Type() : b.getI16Type();
+    auto [xq, scale] = lowering.paddedActivations(x2d, kPad, lane);
+    Value sumX =
+        kind == KernelKind::Dot ? lowering.tokenSums(xq) : Value();
+    Lowering::KernelOperands ops{kind,    layout,
+                                 xq,      sumX,
                                  nullptr, nullptr,
                                  withoutEncoding(b, weight),
                                  weightType.getDimSize(0), blocks};

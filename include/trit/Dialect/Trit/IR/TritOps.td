@@ -190,4 +190,42 @@ def Trit_UnpackOp : Trit_Op<"unpack", [Pure]> {
   let hasFolder = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// Vector-level
+//===----------------------------------------------------------------------===//
+
+def Trit_DotCodesOp : Trit_Op<"dot_codes", [Pure,
+    AllTypesMatch<["acc", "result"]>,
+    AllTypesMatch<["codes", "activations"]>]> {
+  let summary = "Dot products of unsigned weight codes with int8 activations";
+  let description = [{
+    The inner step of the `dot` BitLinear kernel: lane `i` of the result is
+
+    ```
+    acc[i] + sum_{j < 4} zext(codes[4i + j]) * sext(activations[4i + j])
+    ```
+
+    where `codes` are unsigned bytes (ternary weights stored as `w + 1`,
+    possibly shifted to their slot's bit position) and `activations` are
+    int8. It is exactly x86's `vpdpbusd`; `convert-trit-to-llvm` emits that
+    instruction on CPUs with AVX512-VNNI and plain vector arithmetic
+    elsewhere.
+
+    Example:
+
+    ```mlir
+    %r = trit.dot_codes %acc, %codes, %x : vector<64xi8> into vector<16xi32>
+    ```
+  }];
+  let arguments = (ins VectorOfRankAndType<[1], [I32]>:$acc,
+                       VectorOfRankAndType<[1], [I8]>:$codes,
+                       VectorOfRankAndType<[1], [I8]>:$activations);
+  let results = (outs VectorOfRankAndType<[1], [I32]>:$result);
+  let assemblyFormat = [{
+    $acc `,` $codes `,` $activations attr-dict `:` type($codes) `into`
+    type($acc)
+  }];
+  let hasVerifier = 1;
+}
+
 #endif // TRIT_DIALECT_TRIT_IR_TRITOPS_TD

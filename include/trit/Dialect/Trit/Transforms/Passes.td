@@ -5,6 +5,60 @@
 
 include "mlir/Pass/PassBase.td"
 
+def TritFuseQuantizationPass : Pass<"trit-fuse-quantization", "ModuleOp"> {
+  let summary = "Fold BitNet's quantize-dequantize graph around a MatMul into "
+                "trit.bitlinear";
+  let description = [{
+    Matches, in IR of the graph contract (`docs/graph-contract.md`), a
+    `linalg.matmul` `x_q[M, K] x W[K, N]` whose
+
+    - activation operand is the per-token absmax int8 chain of a float `x`
+      (`s = 127 / clip(max(|x|, last axis, keepdims), min = 1e-5)`,
+      `x_q = clip(roundeven(x * s), -128, 127) / s`), optionally wrapped in
+      the straight-through pair `x + (x_q - x)`; a rank > 2 `x` reaches the
+      matmul through the contract's `tensor.collapse_shape` to `[M, K]` and
+      leaves it through the matching `tensor.expand_shape`;
+    - weight operand depends only on constants and evaluates (in f32, op by
+      op, e.g. the absmean chain
+      `u = clip(roundeven(W * (1 / g)), -1, 1) / (1 / g)` with its STE
+      pair) to a matrix whose elements are all -a, 0 or +a for one a > 0;
+    - result is optionally rescaled by a constant splat `c`
+      (`arith.mulf` by `c` or `arith.divf` by `c`, the inference-style form
+      where the scale follows the MatMul),
+
+    and replaces the matmul (with its expand_shape and rescale) by
+    `trit.bitlinear %x, %wq, %g` on the original-rank `x`. `%wq` is a
+    `dense_resource` constant `tensor<NxKxi8, #trit.ternary>` holding
+    `sign(W)` transposed to trit's `[N, K]`, `%g` the f32 constant `a`
+    (`a * c` or `a / c` after a rescale; a negative result negates `%wq`
+    instead). The quantization chains are erased once nothing else uses
+    them.
+
+    Anything else is left untouched without a diagnostic: a weight that is
+    not a compile-time constant, one with other values than {-a, 0, +a}, an
+    activation chain with other constants than 127, 1e-5 and [-128, 127], or
+    a reduction over another axis than the last.
+
+    Example:
+
+    ```mlir
+    // %xq: the activation chain of %x (+ STE); %wt: the absmean chain of a
+    // constant W, transposed to [6, 4].
+    %y = linalg.matmul ins(%xq, %wt : tensor<2x6xf32>, tensor<6x4xf32>)
+                       outs(%zero : tensor<2x4xf32>) -> tensor<2x4xf32>
+    // becomes
+    %wq = arith.constant dense_resource<trit_ternary_0>
+        : tensor<4x6xi8, #trit.ternary>
+    %g = arith.constant 5.000000e-01 : f32
+    %y = trit.bitlinear %x, %wq, %g
+        : tensor<2x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<2x4xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::trit::TritDialect"];
+}
+
 def TritPackWeightsPass : Pass<"trit-pack-weights", "ModuleOp"> {
   let summary = "Pack ternary constant weights into a byte layout";
   let description = [{
@@ -47,10 +101,10 @@ def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "func::FuncOp"> {
     - an `scf.forall` over tiles of `tile-n` output features (the parallel
       loop that becomes OpenMP) holds `scf.for` loops over tokens and rows
       with a register tile of `tile-tokens` x `tile-rows` accumulators;
-    - the innermost loop walks the 32-byte weight blocks. For each slot of a
+    - the innermost loop walks the 64-byte weight blocks. For each slot of a
       block it derives two lane masks from the packed bytes (weight +1 and
       weight -1: bit tests for `i2`, unsigned compares after a multiply by
-      3^slot done with additions for `tq1`) and adds or subtracts 32 int16
+      3^slot done with additions for `tq1`) and adds or subtracts 64 int16
       activations into int16 accumulators under those masks. There is no
       multiplication by a weight. Accumulators are flushed into int32 before
       they can overflow (every 255 additions per lane);
@@ -60,8 +114,21 @@ def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "func::FuncOp"> {
     handled: token and row remainders run with a 1-wide tile and K is padded
     with zero weights to whole blocks. Weights that are not packed are an
     error (run `trit-pack-weights` first).
+
+    `kernel=dot` selects the dot-product variant: the weight codes `w + 1`
+    of each slot (masked in place for `i2`, decoded digits for `tq1`) are
+    unsigned bytes that `trit.dot_codes` multiplies with int8 activations
+    by groups of four into int32 (one accumulator per slot, shifted back by
+    the slot's bit position at the end), and the per-token sum of the
+    activations is subtracted once. `convert-trit-to-llvm` turns
+    `trit.dot_codes` into AVX512-VNNI `vpdpbusd` where the CPU has it. It
+    multiplies by the codes, so it is opt-in; `addsub` is the portable
+    lowering that the tests pin down.
   }];
   let options = [
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"addsub\"",
+           "Inner kernel: 'addsub' (portable masked add/subtract) or "
+           "'dot' (dot products on the weight codes, VNNI on x86)">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"64",
            "Output features per parallel tile">,
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",

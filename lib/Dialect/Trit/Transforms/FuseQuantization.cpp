@@ -1,0 +1,806 @@
+//===- FuseQuantization.cpp - trit-fuse-quantization ------------*- C++ -*-===//
+//
+// Replaces BitNet's quantize-dequantize graph around a MatMul, in the form of
+// the graph contract (docs/graph-contract.md), by `trit.bitlinear` on a
+// constant ternary weight.
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/Dialect/Trit/IR/TritOps.h"
+#include "trit/Dialect/Trit/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SetVector.h"
+
+#include <cmath>
+#include <limits>
+
+namespace mlir::trit {
+#define GEN_PASS_DEF_TRITFUSEQUANTIZATIONPASS
+#include "trit/Dialect/Trit/Transforms/Passes.h.inc"
+} // namespace mlir::trit
+
+using namespace mlir;
+using namespace mlir::trit;
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Shared matchers
+//===----------------------------------------------------------------------===//
+
+/// The value the straight-through-estimator pair `x + (q - x)` stands for in
+/// the forward pass (`q`), or null if `v` is not such a pair. The contract
+/// defines the pair to mean `q`; its f32 evaluation may differ from `q` by an
+/// ulp, which is exactly what the pair is there to hide.
+Value getStraightThroughValue(Value v) {
+  auto add = v.getDefiningOp<arith::AddFOp>();
+  if (!add)
+    return {};
+  for (auto [x, diff] : {std::pair(add.getLhs(), add.getRhs()),
+                         std::pair(add.getRhs(), add.getLhs())}) {
+    auto sub = diff.getDefiningOp<arith::SubFOp>();
+    if (sub && sub.getRhs() == x)
+      return sub.getLhs();
+  }
+  return {};
+}
+
+bool isStaticF32Tensor(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  return tensor && tensor.hasStaticShape() && tensor.getElementType().isF32() &&
+         !tensor.getEncoding();
+}
+
+bool isF32ScalarOrStaticTensor(Type type) {
+  return type.isF32() || isStaticF32Tensor(type);
+}
+
+/// The payload of a `linalg.reduce` whose combiner is one binary `arith` op on
+/// its two block arguments (in either order), or null.
+Operation *getReduceCombiner(linalg::ReduceOp reduce) {
+  Block &body = reduce.getCombiner().front();
+  if (body.getNumArguments() != 2 || !llvm::hasNItems(body, 2))
+    return nullptr;
+  Operation *payload = &body.front();
+  auto yield = dyn_cast<linalg::YieldOp>(body.back());
+  if (!yield || yield.getNumOperands() != 1 ||
+      yield.getOperand(0) != payload->getResult(0) ||
+      payload->getNumOperands() != 2)
+    return nullptr;
+  Value lhs = payload->getOperand(0), rhs = payload->getOperand(1);
+  Value in = body.getArgument(0), acc = body.getArgument(1);
+  bool onArgs = (lhs == in && rhs == acc) || (lhs == acc && rhs == in);
+  return onArgs ? payload : nullptr;
+}
+
+//===----------------------------------------------------------------------===//
+// Constant evaluation
+//===----------------------------------------------------------------------===//
+
+/// A dense f32 array in row-major order; rank 0 for a scalar.
+struct F32Array {
+  SmallVector<int64_t> shape;
+  std::vector<float> data;
+};
+
+SmallVector<int64_t> getRowMajorStrides(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// Calls `fn(linear, mapped)` for every index of `shape` in row-major order,
+/// where `linear` is its row-major position and `mapped` is
+/// `sum_d index[d] * strides[d]`.
+void forEachIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> strides,
+                  function_ref<void(int64_t, int64_t)> fn) {
+  int64_t count = ShapedType::getNumElements(shape);
+  if (count == 0)
+    return;
+  SmallVector<int64_t> index(shape.size(), 0);
+  int64_t mapped = 0;
+  for (int64_t linear = 0; linear < count; ++linear) {
+    fn(linear, mapped);
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      mapped += strides[d];
+      if (++index[d] < shape[d])
+        break;
+      mapped -= strides[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+}
+
+/// IEEE 754-2019 maximum, as `arith.maximumf`: NaN propagates, -0 < +0.
+float maximumF32(float a, float b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<float>::quiet_NaN();
+  if (a == b)
+    return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+
+/// IEEE 754-2019 minimum, as `arith.minimumf`.
+float minimumF32(float a, float b) {
+  if (std::isnan(a) || std::isnan(b))
+    return std::numeric_limits<float>::quiet_NaN();
+  if (a == b)
+    return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+/// Evaluates f32 values that depend only on constants, through the ops of
+/// the graph contract, in f32 as the ops say: every elementwise op rounds
+/// once, and an STE pair is its forward value. A `linalg.reduce` sum or
+/// product leaves its order open; it is accumulated in f64 and rounded once,
+/// i.e. (for any realistic size) correctly rounded, which is what the
+/// source's own pairwise or blocked f32 reductions approach to a few ulp. A
+/// sequential f32 sum would not: over a 1536 x 4096 weight it moves the
+/// absmean scale by 0.3% and flips about 5000 ternary values.
+class ConstantEvaluator {
+public:
+  /// The value of `root`, or failure if it depends on anything but constants
+  /// or on an op the evaluator does not know.
+  FailureOr<F32Array> evaluate(Value root) {
+    SmallVector<Operation *> order;
+    DenseSet<Operation *> visited;
+    if (failed(collect(root, order, visited)))
+      return failure();
+
+    // Free each intermediate array once its last reader has run, so that a
+    // real-size weight does not keep one copy per op of its chain alive.
+    DenseMap<Operation *, unsigned> readersLeft;
+    for (Operation *op : order)
+      for (Value v : getReadOperands(op))
+        ++readersLeft[v.getDefiningOp()];
+    DenseMap<Operation *, F32Array> values;
+    for (Operation *op : order) {
+      SmallVector<Value> reads = getReadOperands(op);
+      SmallVector<const F32Array *> inputs;
+      for (Value v : reads)
+        inputs.push_back(&values.find(v.getDefiningOp())->second);
+      FailureOr<F32Array> result = evaluateOp(op, inputs);
+      if (failed(result))
+        return failure();
+      values[op] = std::move(*result);
+      for (Value v : reads)
+        if (--readersLeft[v.getDefiningOp()] == 0)
+          values.erase(v.getDefiningOp());
+    }
+    return std::move(values[root.getDefiningOp()]);
+  }
+
+private:
+  /// Post-order walk over the ops `v` depends on, checking that each is one
+  /// the evaluator knows.
+  LogicalResult collect(Value v, SmallVectorImpl<Operation *> &order,
+                        DenseSet<Operation *> &visited) {
+    Operation *op = v.getDefiningOp();
+    if (!op || op->getNumResults() != 1 ||
+        !isF32ScalarOrStaticTensor(v.getType()))
+      return failure();
+    if (visited.contains(op))
+      return success();
+    visited.insert(op);
+    if (!isSupported(op))
+      return failure();
+    for (Value read : getReadOperands(op))
+      if (failed(collect(read, order, visited)))
+        return failure();
+    order.push_back(op);
+    return success();
+  }
+
+  static bool isSupported(Operation *op) {
+    if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+      Attribute value = constant.getValue();
+      return isa<FloatAttr, DenseFPElementsAttr, DenseF32ResourceElementsAttr>(
+          value);
+    }
+    if (isa<arith::AddFOp, arith::SubFOp, arith::MulFOp, arith::DivFOp,
+            arith::MaximumFOp, arith::MinimumFOp, arith::NegFOp, math::AbsFOp,
+            math::RoundEvenOp, tensor::ExpandShapeOp, tensor::CollapseShapeOp,
+            linalg::TransposeOp, linalg::BroadcastOp>(op))
+      return true;
+    if (auto fill = dyn_cast<linalg::FillOp>(op))
+      return fill.getInputs().size() == 1 && fill.getOutputs().size() == 1;
+    if (auto reduce = dyn_cast<linalg::ReduceOp>(op))
+      return reduce.getInputs().size() == 1 && reduce.getInits().size() == 1 &&
+             isa_and_present<arith::AddFOp, arith::MulFOp, arith::MaximumFOp,
+                             arith::MinimumFOp>(getReduceCombiner(reduce));
+    return false;
+  }
+
+  /// The operands whose values `op` reads. Destination operands that are
+  /// only overwritten (`tensor.empty` under a fill, broadcast or transpose)
+  /// are not read, and an STE pair reads only its forward value.
+  static SmallVector<Value> getReadOperands(Operation *op) {
+    if (auto add = dyn_cast<arith::AddFOp>(op))
+      if (Value forward = getStraightThroughValue(add.getResult()))
+        return {forward};
+    if (auto fill = dyn_cast<linalg::FillOp>(op))
+      return {fill.getInputs()[0]};
+    if (auto broadcast = dyn_cast<linalg::BroadcastOp>(op))
+      return {broadcast.getInput()};
+    if (auto transpose = dyn_cast<linalg::TransposeOp>(op))
+      return {transpose.getInput()};
+    if (auto reduce = dyn_cast<linalg::ReduceOp>(op))
+      return {reduce.getInputs()[0], reduce.getInits()[0]};
+    return SmallVector<Value>(op->getOperands());
+  }
+
+  static FailureOr<F32Array> evaluateOp(Operation *op,
+                                        ArrayRef<const F32Array *> in) {
+    F32Array out;
+    if (auto tensor = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
+      out.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    int64_t count = ShapedType::getNumElements(out.shape);
+
+    if (auto constant = dyn_cast<arith::ConstantOp>(op))
+      return evaluateConstant(constant, std::move(out));
+
+    if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op) ||
+        (isa<arith::AddFOp>(op) && in.size() == 1)) {
+      out.data = in[0]->data; // Same row-major data, new shape / STE value.
+      return out;
+    }
+
+    auto unary = [&](auto fn) {
+      out.data.resize(count);
+      for (int64_t i = 0; i < count; ++i)
+        out.data[i] = fn(in[0]->data[i]);
+      return out;
+    };
+    auto binary = [&](auto fn) {
+      out.data.resize(count);
+      for (int64_t i = 0; i < count; ++i)
+        out.data[i] = fn(in[0]->data[i], in[1]->data[i]);
+      return out;
+    };
+    // Each operation is its own statement so that no two of them can be
+    // contracted into one fused multiply-add.
+    if (isa<arith::AddFOp>(op))
+      return binary([](float a, float b) { return a + b; });
+    if (isa<arith::SubFOp>(op))
+      return binary([](float a, float b) { return a - b; });
+    if (isa<arith::MulFOp>(op))
+      return binary([](float a, float b) { return a * b; });
+    if (isa<arith::DivFOp>(op))
+      return binary([](float a, float b) { return a / b; });
+    if (isa<arith::MaximumFOp>(op))
+      return binary(maximumF32);
+    if (isa<arith::MinimumFOp>(op))
+      return binary(minimumF32);
+    if (isa<arith::NegFOp>(op))
+      return unary([](float a) { return -a; });
+    if (isa<math::AbsFOp>(op))
+      return unary([](float a) { return std::fabs(a); });
+    if (isa<math::RoundEvenOp>(op))
+      // The default rounding mode, round to nearest with ties to even.
+      return unary([](float a) { return std::nearbyint(a); });
+
+    if (isa<linalg::FillOp>(op)) {
+      out.data.assign(count, in[0]->data[0]);
+      return out;
+    }
+    if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
+      SmallVector<int64_t> inStrides = getRowMajorStrides(in[0]->shape);
+      SmallVector<int64_t> strides;
+      for (int64_t d : transpose.getPermutation())
+        strides.push_back(inStrides[d]);
+      return gather(std::move(out), *in[0], strides);
+    }
+    if (auto broadcast = dyn_cast<linalg::BroadcastOp>(op)) {
+      SmallVector<int64_t> inStrides = getRowMajorStrides(in[0]->shape);
+      ArrayRef<int64_t> added = broadcast.getDimensions();
+      SmallVector<int64_t> strides;
+      unsigned next = 0;
+      for (int64_t d = 0, e = out.shape.size(); d < e; ++d)
+        strides.push_back(llvm::is_contained(added, d) ? 0
+                                                        : inStrides[next++]);
+      return gather(std::move(out), *in[0], strides);
+    }
+    if (auto reduce = dyn_cast<linalg::ReduceOp>(op)) {
+      // Output position of every input element: reduced dims do not move it.
+      SmallVector<int64_t> outStrides = getRowMajorStrides(out.shape);
+      ArrayRef<int64_t> reduced = reduce.getDimensions();
+      SmallVector<int64_t> strides;
+      unsigned next = 0;
+      for (int64_t d = 0, e = in[0]->shape.size(); d < e; ++d)
+        strides.push_back(llvm::is_contained(reduced, d) ? 0
+                                                         : outStrides[next++]);
+      out.data = in[1]->data;
+      Operation *combiner = getReduceCombiner(reduce);
+      auto accumulate = [&](auto fn, auto zero) {
+        using Acc = decltype(zero);
+        std::vector<Acc> acc(out.data.begin(), out.data.end());
+        forEachIndex(in[0]->shape, strides, [&](int64_t i, int64_t o) {
+          acc[o] = fn(static_cast<Acc>(in[0]->data[i]), acc[o]);
+        });
+        for (auto [to, from] : llvm::zip_equal(out.data, acc))
+          to = static_cast<float>(from);
+        return out;
+      };
+      if (isa<arith::AddFOp>(combiner))
+        return accumulate([](double a, double b) { return a + b; }, 0.0);
+      if (isa<arith::MulFOp>(combiner))
+        return accumulate([](double a, double b) { return a * b; }, 0.0);
+      // Exact in any order.
+      if (isa<arith::MaximumFOp>(combiner))
+        return accumulate(maximumF32, 0.0f);
+      return accumulate(minimumF32, 0.0f);
+    }
+    return failure();
+  }
+
+  static FailureOr<F32Array> evaluateConstant(arith::ConstantOp constant,
+                                              F32Array out) {
+    int64_t count = ShapedType::getNumElements(out.shape);
+    Attribute value = constant.getValue();
+    if (auto scalar = dyn_cast<FloatAttr>(value)) {
+      out.data.assign(1, scalar.getValue().convertToFloat());
+      return out;
+    }
+    if (auto dense = dyn_cast<DenseFPElementsAttr>(value)) {
+      if (dense.isSplat()) {
+        out.data.assign(count, dense.getSplatValue<float>());
+      } else {
+        auto values = dense.getValues<float>();
+        out.data.assign(values.begin(), values.end());
+      }
+      return out;
+    }
+    auto resource = cast<DenseF32ResourceElementsAttr>(value);
+    std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
+    if (!data || static_cast<int64_t>(data->size()) != count)
+      return failure(); // An elided or missing blob is not a known constant.
+    out.data.assign(data->begin(), data->end());
+    return out;
+  }
+
+  /// Fills `out` with `in.data[sum_d index[d] * strides[d]]` for every index
+  /// of `out`.
+  static F32Array gather(F32Array out, const F32Array &in,
+                         ArrayRef<int64_t> strides) {
+    out.data.resize(ShapedType::getNumElements(out.shape));
+    forEachIndex(out.shape, strides,
+                 [&](int64_t o, int64_t i) { out.data[o] = in.data[i]; });
+    return out;
+  }
+};
+
+/// The single value every element of `v` has, if `v` is a constant splat.
+/// Looks through the ways the contract spells a scalar (`linalg.fill`,
+/// `linalg.broadcast` of a 0-d tensor, reshapes), which also works for
+/// dynamic shapes; other static constants are evaluated.
+std::optional<float> getSplatValue(Value v) {
+  while (Operation *op = v.getDefiningOp()) {
+    if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
+      if (auto scalar = dyn_cast<FloatAttr>(constant.getValue());
+          scalar && scalar.getType().isF32())
+        return scalar.getValue().convertToFloat();
+      auto dense = dyn_cast<DenseFPElementsAttr>(constant.getValue());
+      if (dense && dense.isSplat() && dense.getElementType().isF32())
+        return dense.getSplatValue<float>();
+      break;
+    }
+    if (auto fill = dyn_cast<linalg::FillOp>(op)) {
+      if (fill.getInputs().size() != 1)
+        return std::nullopt;
+      v = fill.getInputs()[0];
+    } else if (auto broadcast = dyn_cast<linalg::BroadcastOp>(op)) {
+      v = broadcast.getInput();
+    } else if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op)) {
+      v = op->getOperand(0);
+    } else {
+      break;
+    }
+  }
+  FailureOr<F32Array> array = ConstantEvaluator().evaluate(v);
+  if (failed(array) || array->data.empty())
+    return std::nullopt;
+  float first = array->data.front();
+  for (float x : array->data)
+    if (!(x == first))
+      return std::nullopt;
+  return first;
+}
+
+bool isSplatOf(Value v, float expected) {
+  std::optional<float> splat = getSplatValue(v);
+  return splat && *splat == expected;
+}
+
+//===----------------------------------------------------------------------===//
+// The activation chain
+//===----------------------------------------------------------------------===//
+
+/// `v` with any `tensor.expand_shape` / `tensor.collapse_shape` that only
+/// adds or drops one trailing unit dimension looked through (the keepdims
+/// shape `[..., 1]` of a per-token value and its collapsed form `[...]`).
+Value skipTrailingUnitReshapes(Value v) {
+  while (Operation *op = v.getDefiningOp()) {
+    if (!isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op))
+      break;
+    auto src = cast<RankedTensorType>(op->getOperand(0).getType());
+    auto dst = cast<RankedTensorType>(op->getResult(0).getType());
+    RankedTensorType big = src.getRank() > dst.getRank() ? src : dst;
+    RankedTensorType small = big == src ? dst : src;
+    if (big.getRank() != small.getRank() + 1 || big.getShape().back() != 1 ||
+        big.getShape().drop_back() != small.getShape())
+      break;
+    v = op->getOperand(0);
+  }
+  return v;
+}
+
+/// The per-token value broadcast along the last dimension by `v` (a
+/// `linalg.broadcast` with `dimensions = [rank - 1]`), unit reshapes looked
+/// through, or null.
+Value getRowBroadcastSource(Value v) {
+  auto broadcast = v.getDefiningOp<linalg::BroadcastOp>();
+  if (!broadcast)
+    return {};
+  auto type = cast<RankedTensorType>(broadcast.getInit().getType());
+  ArrayRef<int64_t> added = broadcast.getDimensions();
+  if (added.size() != 1 || added[0] != type.getRank() - 1)
+    return {};
+  return skipTrailingUnitReshapes(broadcast.getInput());
+}
+
+/// The operands of the commutative binary op `op` as (the result of an
+/// `OpTy`, the other operand), trying both orders, or failure.
+template <typename OpTy>
+FailureOr<std::pair<OpTy, Value>>
+splitOperands(Operation *op, function_ref<bool(Value)> other) {
+  for (unsigned i = 0; i < 2; ++i) {
+    auto def = op->getOperand(i).getDefiningOp<OpTy>();
+    if (def && other(op->getOperand(1 - i)))
+      return std::pair(def, op->getOperand(1 - i));
+  }
+  return failure();
+}
+
+/// Matches the per-token absmax int8 quantize-dequantize chain of the
+/// contract and returns the float activation `x` it quantizes, or null:
+///
+///   s = 127 / clip(max(|x|, axis = -1, keepdims), min = 1e-5)
+///   q = clip(roundeven(x * s), -128, 127) / s
+Value matchActivationChain(Value q) {
+  // q = c / s
+  auto dequant = q.getDefiningOp<arith::DivFOp>();
+  if (!dequant)
+    return {};
+  Value scale = getRowBroadcastSource(dequant.getRhs());
+  if (!scale)
+    return {};
+
+  // c = min(max(r, -128), 127)
+  auto clampHigh = dequant.getLhs().getDefiningOp<arith::MinimumFOp>();
+  if (!clampHigh)
+    return {};
+  auto high = splitOperands<arith::MaximumFOp>(
+      clampHigh, [](Value v) { return isSplatOf(v, 127.0f); });
+  if (failed(high))
+    return {};
+  auto low = splitOperands<math::RoundEvenOp>(
+      high->first, [](Value v) { return isSplatOf(v, -128.0f); });
+  if (failed(low))
+    return {};
+
+  // r = roundeven(x * s), with the same s as the dequantization.
+  auto mul = low->first.getOperand().getDefiningOp<arith::MulFOp>();
+  if (!mul)
+    return {};
+  Value x;
+  for (unsigned i = 0; i < 2 && !x; ++i)
+    if (getRowBroadcastSource(mul->getOperand(1 - i)) == scale)
+      x = mul->getOperand(i);
+  if (!x)
+    return {};
+
+  // s = 127 / max(m, 1e-5)
+  auto reciprocal = scale.getDefiningOp<arith::DivFOp>();
+  if (!reciprocal || !isSplatOf(reciprocal.getLhs(), 127.0f))
+    return {};
+  auto floor = skipTrailingUnitReshapes(reciprocal.getRhs())
+                   .getDefiningOp<arith::MaximumFOp>();
+  if (!floor)
+    return {};
+  Value absMax;
+  for (unsigned i = 0; i < 2 && !absMax; ++i)
+    if (isSplatOf(floor->getOperand(1 - i), 1e-5f))
+      absMax = skipTrailingUnitReshapes(floor->getOperand(i));
+  if (!absMax)
+    return {};
+
+  // m = max(|x|) over the last axis, from an initial value that cannot win.
+  auto reduce = absMax.getDefiningOp<linalg::ReduceOp>();
+  if (!reduce || reduce.getInputs().size() != 1 ||
+      !isa_and_present<arith::MaximumFOp>(getReduceCombiner(reduce)))
+    return {};
+  auto xType = cast<RankedTensorType>(x.getType());
+  ArrayRef<int64_t> reduced = reduce.getDimensions();
+  if (reduced.size() != 1 || reduced[0] != xType.getRank() - 1)
+    return {};
+  std::optional<float> init = getSplatValue(reduce.getInits()[0]);
+  if (!init || !(*init <= 0.0f))
+    return {};
+  auto abs = reduce.getInputs()[0].getDefiningOp<math::AbsFOp>();
+  if (!abs || abs.getOperand() != x)
+    return {};
+  return x;
+}
+
+//===----------------------------------------------------------------------===//
+// The weight
+//===----------------------------------------------------------------------===//
+
+/// A weight folded to ternary values: the `[N, K]` constant and the magnitude
+/// `a` of its nonzero elements in the graph.
+struct TernaryWeight {
+  Value constant;
+  float magnitude;
+};
+
+/// The magnitude `a > 0` such that every element of `values` is -a, 0 or
+/// +a, or nullopt. An all-zero weight has magnitude 1.
+std::optional<float> getTernaryMagnitude(ArrayRef<float> values) {
+  float magnitude = 0.0f;
+  for (float v : values) {
+    if (v == 0.0f)
+      continue;
+    float m = std::fabs(v);
+    if (!std::isfinite(m) || (magnitude != 0.0f && m != magnitude))
+      return std::nullopt;
+    magnitude = m;
+  }
+  return magnitude == 0.0f ? 1.0f : magnitude;
+}
+
+//===----------------------------------------------------------------------===//
+// The pass
+//===----------------------------------------------------------------------===//
+
+struct TritFuseQuantizationPass
+    : public trit::impl::TritFuseQuantizationPassBase<
+          TritFuseQuantizationPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    SmallVector<Operation *> replaced;
+    for (linalg::MatmulOp matmul : matmuls)
+      if (Operation *op = fuse(matmul))
+        replaced.push_back(op);
+    eraseDeadChains(replaced);
+  }
+
+private:
+  /// Replaces `matmul` and its quantization by `trit.bitlinear` and returns
+  /// the last replaced op, or returns null and leaves the IR untouched.
+  Operation *fuse(linalg::MatmulOp matmul) {
+    if (matmul.hasUserDefinedMaps() || matmul.getInputs().size() != 2 ||
+        matmul.getOutputs().size() != 1 || matmul->getNumResults() != 1)
+      return nullptr;
+    Value lhs = matmul.getInputs()[0];
+    Value rhs = matmul.getInputs()[1];
+    Value result = matmul->getResult(0);
+    auto lhsType = dyn_cast<RankedTensorType>(lhs.getType());
+    auto resultType = dyn_cast<RankedTensorType>(result.getType());
+    if (!lhsType || !resultType || !lhsType.getElementType().isF32() ||
+        !resultType.getElementType().isF32() ||
+        !isStaticF32Tensor(rhs.getType()))
+      return nullptr;
+    if (!isSplatOf(matmul.getOutputs()[0], 0.0f))
+      return nullptr;
+
+    // A rank > 2 activation reaches the matmul collapsed to [M, K].
+    Value quantized = lhs;
+    auto collapse = lhs.getDefiningOp<tensor::CollapseShapeOp>();
+    if (collapse && !isLeadingDimsCollapse(collapse))
+      collapse = nullptr;
+    if (collapse)
+      quantized = collapse.getSrc();
+    if (Value forward = getStraightThroughValue(quantized))
+      quantized = forward;
+    Value x = matchActivationChain(quantized);
+    if (!x)
+      return nullptr;
+
+    std::optional<TernaryWeight> weight = getTernaryWeight(rhs);
+    if (!weight)
+      return nullptr;
+
+    // What the bitlinear replaces: the matmul, or the expand_shape back to
+    // the activation's rank, then possibly a rescale by a constant.
+    Value bitlinearInput = x;
+    Value tail = result;
+    if (collapse) {
+      auto expand = result.hasOneUse()
+                        ? dyn_cast<tensor::ExpandShapeOp>(*result.user_begin())
+                        : nullptr;
+      if (expand && isInverseExpand(expand, collapse,
+                                    {x, quantized, collapse.getSrc()}))
+        tail = expand.getResult();
+      else
+        bitlinearInput = nullptr; // Collapse x itself below.
+    }
+    float scale = weight->magnitude;
+    if (tail.hasOneUse()) {
+      Operation *user = *tail.user_begin();
+      std::optional<float> rescaled;
+      if (auto mul = dyn_cast<arith::MulFOp>(user)) {
+        if (mul.getLhs() != mul.getRhs()) {
+          Value factor = mul.getLhs() == tail ? mul.getRhs() : mul.getLhs();
+          if (std::optional<float> c = getSplatValue(factor))
+            rescaled = scale * *c;
+        }
+      } else if (auto div = dyn_cast<arith::DivFOp>(user)) {
+        if (div.getLhs() == tail && div.getRhs() != tail)
+          if (std::optional<float> c = getSplatValue(div.getRhs()))
+            rescaled = scale / *c;
+      }
+      if (rescaled && std::isfinite(*rescaled) && *rescaled != 0.0f) {
+        scale = *rescaled;
+        tail = user->getResult(0);
+      }
+    }
+
+    Operation *last = tail.getDefiningOp();
+    OpBuilder builder(last);
+    Location loc = matmul.getLoc();
+    Value ternary = weight->constant;
+    if (scale < 0.0f) {
+      // Keep the scale positive, as the absmean scale is: negate the values.
+      ternary = getNegatedWeight(ternary);
+      scale = -scale;
+    }
+    if (!bitlinearInput)
+      bitlinearInput = tensor::CollapseShapeOp::create(
+          builder, loc, x, collapse.getReassociationIndices());
+    Value scaleConstant = arith::ConstantOp::create(
+        builder, loc, builder.getF32FloatAttr(scale));
+    Value bitlinear = BitLinearOp::create(builder, loc, tail.getType(),
+                                          bitlinearInput, ternary,
+                                          scaleConstant);
+    tail.replaceAllUsesWith(bitlinear);
+    return last;
+  }
+
+  /// Whether `collapse` folds all leading dims of a rank > 2 tensor into
+  /// one and keeps the last: `[[0, ..., r - 2], [r - 1]]`.
+  static bool isLeadingDimsCollapse(tensor::CollapseShapeOp collapse) {
+    int64_t rank = collapse.getSrcType().getRank();
+    SmallVector<ReassociationIndices> groups =
+        collapse.getReassociationIndices();
+    return rank > 2 && groups.size() == 2 &&
+           groups[1] == ReassociationIndices{rank - 1};
+  }
+
+  /// Whether `expand` restores exactly the leading dims that `collapse`
+  /// folded. A dynamic size must be read off one of `sameShape` by
+  /// `tensor.dim`; anything else might split the rows differently.
+  static bool isInverseExpand(tensor::ExpandShapeOp expand,
+                              tensor::CollapseShapeOp collapse,
+                              ArrayRef<Value> sameShape) {
+    if (expand.getReassociationIndices() != collapse.getReassociationIndices())
+      return false;
+    ArrayRef<int64_t> source = collapse.getSrcType().getShape();
+    ArrayRef<int64_t> target = expand.getResultType().getShape();
+    SmallVector<OpFoldResult> sizes = expand.getMixedOutputShape();
+    for (int64_t d = 0, e = source.size() - 1; d < e; ++d) {
+      if (source[d] != target[d])
+        return false;
+      if (!ShapedType::isDynamic(source[d]))
+        continue;
+      auto dim = dyn_cast_if_present<Value>(sizes[d]);
+      auto dimOp = dim ? dim.getDefiningOp<tensor::DimOp>() : nullptr;
+      if (!dimOp || dimOp.getConstantIndex() != d ||
+          !llvm::is_contained(sameShape, dimOp.getSource()))
+        return false;
+    }
+    return true;
+  }
+
+  /// The ternary `[N, K]` constant for the constant `[K, N]` weight `rhs`
+  /// (evaluated once per value), or nullopt if `rhs` is not a compile-time
+  /// constant with at most the three values {-a, 0, +a}.
+  std::optional<TernaryWeight> getTernaryWeight(Value rhs) {
+    auto it = ternaryWeights.find(rhs);
+    if (it != ternaryWeights.end())
+      return it->second;
+    std::optional<TernaryWeight> &entry = ternaryWeights[rhs];
+    FailureOr<F32Array> array = ConstantEvaluator().evaluate(rhs);
+    if (failed(array))
+      return entry;
+    std::optional<float> magnitude = getTernaryMagnitude(array->data);
+    if (!magnitude)
+      return entry;
+
+    int64_t k = array->shape[0], n = array->shape[1];
+    SmallVector<int8_t> values(n * k);
+    for (int64_t row = 0; row < n; ++row)
+      for (int64_t col = 0; col < k; ++col) {
+        float w = array->data[col * n + row];
+        values[row * k + col] = w > 0.0f ? 1 : (w < 0.0f ? -1 : 0);
+      }
+    OpBuilder builder(rhs.getDefiningOp());
+    builder.setInsertionPointAfter(rhs.getDefiningOp());
+    entry = TernaryWeight{createTernaryConstant(builder, rhs.getLoc(), n, k,
+                                                values),
+                          *magnitude};
+    return entry;
+  }
+
+  /// The weight constant `weight` with every value negated, next to it.
+  Value getNegatedWeight(Value weight) {
+    Value &negated = negatedWeights[weight];
+    if (negated)
+      return negated;
+    auto constant = weight.getDefiningOp<arith::ConstantOp>();
+    auto type = cast<RankedTensorType>(weight.getType());
+    ArrayRef<int8_t> data =
+        *cast<DenseI8ResourceElementsAttr>(constant.getValue())
+             .tryGetAsArrayRef();
+    SmallVector<int8_t> values;
+    for (int8_t v : data)
+      values.push_back(-v);
+    OpBuilder builder(constant);
+    builder.setInsertionPointAfter(constant);
+    negated = createTernaryConstant(builder, constant.getLoc(),
+                                    type.getDimSize(0), type.getDimSize(1),
+                                    values);
+    return negated;
+  }
+
+  Value createTernaryConstant(OpBuilder &builder, Location loc, int64_t n,
+                              int64_t k, ArrayRef<int8_t> values) {
+    MLIRContext *context = builder.getContext();
+    auto type = RankedTensorType::get({n, k}, IntegerType::get(context, 8),
+                                      TernaryEncodingAttr::get(context));
+    std::string name = "trit_ternary_" + std::to_string(blobCounter++);
+    auto attr = DenseI8ResourceElementsAttr::get(
+        type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+    return arith::ConstantOp::create(builder, loc, cast<TypedAttr>(attr));
+  }
+
+  /// Erases what the replaced ops leave dead: the matmuls and the chains
+  /// that fed them, as far as nothing else uses them. Ops outside the
+  /// matched graphs are never visited. Ternary constants created for a
+  /// weight that never fused (its activation did not match later on) go too.
+  void eraseDeadChains(ArrayRef<Operation *> replaced) {
+    llvm::SetVector<Operation *> worklist(replaced.begin(), replaced.end());
+    for (auto &entry : ternaryWeights)
+      if (entry.second)
+        worklist.insert(entry.second->constant.getDefiningOp());
+    for (auto &entry : negatedWeights)
+      worklist.insert(entry.second.getDefiningOp());
+    while (!worklist.empty()) {
+      Operation *op = worklist.pop_back_val();
+      if (!isOpTriviallyDead(op))
+        continue;
+      for (Value operand : op->getOperands())
+        if (Operation *def = operand.getDefiningOp())
+          worklist.insert(def);
+      op->erase();
+    }
+  }
+
+  DenseMap<Value, std::optional<TernaryWeight>> ternaryWeights;
+  DenseMap<Value, Value> negatedWeights;
+  unsigned blobCounter = 0;
+};
+
+} // namespace
