@@ -1,7 +1,7 @@
 // RUN: trit-opt %s --split-input-file --trit-tile-bitlinear --verify-diagnostics
 // RUN: not trit-opt %s --trit-tile-bitlinear=tile-n=0 2>&1 | FileCheck %s --check-prefix=TILE
 
-// TILE: trit-tile-bitlinear: tile sizes must be positive
+// TILE: trit-tile-bitlinear: tile-n must be positive and tile-rows, tile-tokens not negative
 // RUN: not trit-opt %s --trit-tile-bitlinear=kernel=mul 2>&1 | FileCheck %s --check-prefix=KERNEL
 // KERNEL: trit-tile-bitlinear: unknown kernel 'mul' (expected 'addsub' or 'dot')
 

@@ -5,8 +5,8 @@
 // i2 BitLinear, batch dynamic, K = 130 padded to one 256-value block: the
 // activations are quantized per token into a zero-padded i16 buffer, an
 // scf.forall covers 6 rows in tiles of 4, and the block loop adds and
-// subtracts activations under masks tested from the packed bytes, with no
-// multiplication anywhere in its body.
+// subtracts activations (a 64-byte block as two 32-lane halves) under masks
+// tested from the packed bytes, with no multiplication anywhere in its body.
 // CHECK-LABEL: func.func @bitlinear_i2
 // CHECK-SAME: (%[[X:.*]]: tensor<?x130xf32>, %[[W:.*]]: tensor<6x64xi8, #trit.packed<i2>>, %[[G:.*]]: f32)
 // CHECK: linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}ins(%[[X]]
@@ -19,26 +19,26 @@
 // CHECK: arith.fptosi {{.*}} : f32 to i16
 // CHECK: %[[XQ:.*]] = tensor.insert_slice {{.*}} : tensor<?x130xi16> into tensor<?x256xi16>
 // CHECK: scf.forall (%{{.*}}) in (2) shared_outs
-// CHECK: scf.for {{.*}} -> (index, index, vector<64xi16>, vector<64xi16>, vector<64xi16>, vector<64xi16>)
+// CHECK: scf.for {{.*}} -> (index, index, vector<32xi16>, vector<32xi16>, vector<32xi16>, vector<32xi16>)
 // CHECK-NOT: arith.muli
-// CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<6x64xi8, #trit.packed<i2>>, vector<64xi8>
+// CHECK: vector.transfer_read %[[W]]{{.*}} : tensor<6x64xi8, #trit.packed<i2>>, vector<32xi8>
 // CHECK-NOT: arith.muli
-// CHECK: arith.andi {{.*}} : vector<64xi8>
+// CHECK: arith.andi {{.*}} : vector<32xi8>
 // CHECK-NOT: arith.muli
 // CHECK: arith.cmpi ne
 // CHECK-NOT: arith.muli
 // CHECK: arith.cmpi eq
 // CHECK-NOT: arith.muli
-// CHECK: vector.transfer_read %[[XQ]]{{.*}} : tensor<?x256xi16>, vector<64xi16>
+// CHECK: vector.transfer_read %[[XQ]]{{.*}} : tensor<?x256xi16>, vector<32xi16>
 // CHECK-NOT: arith.muli
-// CHECK: arith.addi {{.*}} : vector<64xi16>
+// CHECK: arith.addi {{.*}} : vector<32xi16>
 // CHECK-NOT: arith.muli
 // CHECK: arith.select
 // CHECK-NOT: arith.muli
-// CHECK: arith.subi {{.*}} : vector<64xi16>
+// CHECK: arith.subi {{.*}} : vector<32xi16>
 // CHECK-NOT: arith.muli
-// CHECK: scf.yield {{.*}} : index, index, vector<64xi16>, vector<64xi16>, vector<64xi16>, vector<64xi16>
-// CHECK: arith.extsi {{.*}} : vector<64xi16> to vector<64xi32>
+// CHECK: scf.yield {{.*}} : index, index, vector<32xi16>, vector<32xi16>, vector<32xi16>, vector<32xi16>
+// CHECK: arith.extsi {{.*}} : vector<32xi16> to vector<32xi32>
 // CHECK: vector.reduction <add>
 // CHECK: arith.sitofp
 // CHECK: arith.mulf %{{.*}}, %[[G]]
@@ -57,15 +57,15 @@ func.func @bitlinear_i2(%x: tensor<?x130xf32>, %w: tensor<6x64xi8, #trit.packed<
 // tq1: digits come from byte additions (x3) and unsigned compares; still no
 // multiplication in the block loop.
 // CHECK-LABEL: func.func @bitlinear_tq1
-// CHECK: scf.for {{.*}} -> (index, index, vector<64xi16>
+// CHECK: scf.for {{.*}} -> (index, index, vector<32xi16>
 // CHECK-NOT: arith.muli
-// CHECK: arith.cmpi uge, %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK: arith.cmpi uge, %{{.*}}, %{{.*}} : vector<32xi8>
 // CHECK-NOT: arith.muli
-// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK: arith.cmpi ult, %{{.*}}, %{{.*}} : vector<32xi8>
 // CHECK-NOT: arith.muli
-// CHECK: arith.addi %{{.*}}, %{{.*}} : vector<64xi8>
+// CHECK: arith.addi %{{.*}}, %{{.*}} : vector<32xi8>
 // CHECK-NOT: arith.muli
-// CHECK: scf.yield {{.*}} : index, index, vector<64xi16>
+// CHECK: scf.yield {{.*}} : index, index, vector<32xi16>
 func.func @bitlinear_tq1(%x: tensor<1x160xf32>, %w: tensor<3x64xi8, #trit.packed<tq1>>, %g: f32) -> tensor<1x3xf32> {
   %y = trit.bitlinear %x, %w, %g : tensor<1x160xf32>, tensor<3x64xi8, #trit.packed<tq1>> -> tensor<1x3xf32>
   return %y : tensor<1x3xf32>
@@ -137,9 +137,8 @@ func.func @no_trit(%a: tensor<4xf32>) -> tensor<4xf32> {
 // -----
 
 // kernel=dot: int8 activations padded to whole blocks, a per-token sum of
-// them, and one trit.dot_codes per (token, row, slot) on the codes masked
-// in place; slots 1..3 are shifted back by 2, 4, 6 bits and the sum of the
-// activations is subtracted.
+// them, and one trit.dot_codes per (token, row) and slot on the codes
+// shifted down and masked; the sum of the activations is subtracted.
 // DOT-LABEL: func.func @bitlinear_dot
 // DOT: arith.fptosi {{.*}} : f32 to i8
 // DOT: %[[XQ:.*]] = tensor.insert_slice {{.*}} into tensor<1x256xi8>
@@ -148,8 +147,10 @@ func.func @no_trit(%a: tensor<4xf32>) -> tensor<4xf32> {
 // DOT: scf.for
 // DOT: arith.andi {{.*}} : vector<64xi8>
 // DOT: trit.dot_codes {{.*}} : vector<64xi8> into vector<16xi32>
+// DOT: arith.shrui {{.*}} : vector<64xi8>
+// DOT: arith.andi {{.*}} : vector<64xi8>
+// DOT: trit.dot_codes {{.*}} : vector<64xi8> into vector<16xi32>
 // DOT: scf.yield
-// DOT-COUNT-3: arith.shrsi
 // DOT: vector.reduction <add>
 // DOT: arith.subi
 // DOT: arith.sitofp

@@ -58,11 +58,12 @@ static cl::list<std::string>
             cl::CommaSeparated, cl::list_init<std::string>({"auto"}));
 static cl::opt<int64_t> tileN("tile-n", cl::desc("Pipeline tile-n"),
                               cl::init(64));
-static cl::opt<int64_t> tileRows("tile-rows", cl::desc("Pipeline tile-rows"),
-                                 cl::init(4));
-static cl::opt<int64_t> tileTokens("tile-tokens",
-                                   cl::desc("Pipeline tile-tokens"),
-                                   cl::init(4));
+static cl::opt<int64_t> tileRows("tile-rows",
+                                 cl::desc("Pipeline tile-rows (0: default)"),
+                                 cl::init(0));
+static cl::opt<int64_t> tileTokens(
+    "tile-tokens", cl::desc("Pipeline tile-tokens (0: default)"),
+    cl::init(0));
 
 namespace {
 

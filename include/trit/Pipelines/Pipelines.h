@@ -32,12 +32,14 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<int64_t> tileN{*this, "tile-n",
                         llvm::cl::desc("Output features per parallel tile"),
                         llvm::cl::init(64)};
-  Option<int64_t> tileRows{*this, "tile-rows",
-                           llvm::cl::desc("Weight rows per register tile"),
-                           llvm::cl::init(4)};
-  Option<int64_t> tileTokens{*this, "tile-tokens",
-                             llvm::cl::desc("Tokens per register tile"),
-                             llvm::cl::init(4)};
+  Option<int64_t> tileRows{
+      *this, "tile-rows",
+      llvm::cl::desc("Weight rows per register tile (0: kernel default)"),
+      llvm::cl::init(0)};
+  Option<int64_t> tileTokens{
+      *this, "tile-tokens",
+      llvm::cl::desc("Tokens per register tile (0: kernel default)"),
+      llvm::cl::init(0)};
 };
 
 /// trit-cpu-pipeline: tensors with trit ops -> LLVM dialect (+ OpenMP),

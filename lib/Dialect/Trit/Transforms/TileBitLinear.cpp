@@ -34,6 +34,9 @@ namespace {
 
 /// Lanes of one slot of a weight block: one byte of the block per lane.
 constexpr int64_t kLanes = static_cast<int64_t>(ternary::kBlockBytes);
+/// The add/sub kernel takes a block as halves of this many lanes, so that
+/// an int16 accumulator is one 512-bit register.
+constexpr int64_t kHalfLanes = kLanes / 2;
 
 enum class KernelKind { AddSub, Dot };
 
@@ -54,15 +57,14 @@ public:
     return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(v));
   }
 
-  /// A splat i8 vector constant holding the byte `v`.
-  Value splatI8(uint8_t v) {
-    auto type = VectorType::get({kLanes}, b.getI8Type());
+  /// A splat i8 vector constant holding the byte `v`, `lanes` wide.
+  Value splatI8(uint8_t v, int64_t lanes = kLanes) {
+    auto type = VectorType::get({lanes}, b.getI8Type());
     return arith::ConstantOp::create(
         b, loc, DenseElementsAttr::get(type, APInt(8, v)));
   }
 
-  Value zeroVector(Type elementType) {
-    auto type = VectorType::get({kLanes}, elementType);
+  Value zeroVector(VectorType type) {
     return arith::ConstantOp::create(b, loc, b.getZeroAttr(type));
   }
 
@@ -207,14 +209,15 @@ public:
   /// (mod 256) from slot to slot.
   std::pair<Value, Value> decodeSlot(PackedLayout layout, Value bytes,
                                      int64_t slot, Value &tq1Digits) {
+    int64_t lanes = cast<VectorType>(bytes.getType()).getNumElements();
     if (layout == PackedLayout::I2) {
       // Code w + 1 in bits [2 slot, 2 slot + 1]: +1 is code 2 (high bit set),
       // -1 is code 0 (both bits clear).
-      Value zero = splatI8(0);
-      Value high = arith::AndIOp::create(b, loc, bytes,
-                                         splatI8(uint8_t(2u << (2 * slot))));
-      Value both = arith::AndIOp::create(b, loc, bytes,
-                                         splatI8(uint8_t(3u << (2 * slot))));
+      Value zero = splatI8(0, lanes);
+      Value high = arith::AndIOp::create(
+          b, loc, bytes, splatI8(uint8_t(2u << (2 * slot)), lanes));
+      Value both = arith::AndIOp::create(
+          b, loc, bytes, splatI8(uint8_t(3u << (2 * slot)), lanes));
       Value plus =
           arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, high, zero);
       Value minus =
@@ -231,9 +234,9 @@ public:
       tq1Digits = arith::AddIOp::create(b, loc, twice, tq1Digits);
     }
     Value plus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::uge,
-                                       tq1Digits, splatI8(171));
+                                       tq1Digits, splatI8(171, lanes));
     Value minus = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                        tq1Digits, splatI8(86));
+                                        tq1Digits, splatI8(86, lanes));
     return {plus, minus};
   }
 
@@ -250,19 +253,22 @@ public:
   };
 
   /// Register tile: `tokens` x `rows` int32 sums for tokens m.. and weight
-  /// rows row.., written into `out` at [m + t, col + j].
+  /// rows row.., written into `out` at [m + t, col + j]. Each 64-byte block
+  /// is taken as two 32-lane halves, so that one int16 accumulator per
+  /// (token, row) is one 512-bit register.
   Value microKernel(const KernelOperands &ops, Value out, Value m, Value row,
                     Value col, int64_t tokens, int64_t rows) {
     const int64_t slots = valuesPerByte(ops.layout);
     const int64_t valuesPerBlock = slots * kLanes;
-    // Each slot adds at most 128 in magnitude to a lane: flush the int16
-    // accumulators every `chunk` blocks, before 255 additions.
-    const int64_t chunk = 255 / slots;
+    const int64_t halves = kLanes / kHalfLanes;
+    // Each slot of each half adds at most 128 in magnitude to a lane: flush
+    // the int16 accumulators every `chunk` blocks, before 255 additions.
+    const int64_t chunk = 255 / (slots * halves);
     const int64_t tiles = tokens * rows;
     Type i16 = b.getI16Type(), i32 = b.getI32Type();
-    auto laneI8 = VectorType::get({kLanes}, b.getI8Type());
-    auto laneI16 = VectorType::get({kLanes}, i16);
-    auto laneI32 = VectorType::get({kLanes}, i32);
+    auto halfI8 = VectorType::get({kHalfLanes}, b.getI8Type());
+    auto halfI16 = VectorType::get({kHalfLanes}, i16);
+    auto halfI32 = VectorType::get({kHalfLanes}, i32);
 
     Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
     SmallVector<Value> initSums(tiles, zeroI32);
@@ -281,7 +287,7 @@ public:
           Value kStart =
               arith::MulIOp::create(b, loc, chunkStart, index(valuesPerBlock));
           SmallVector<Value> init = {byteStart, kStart};
-          init.append(tiles, zeroVector(i16));
+          init.append(tiles, zeroVector(halfI16));
           auto blockLoop = scf::ForOp::create(
               b, loc, chunkStart, chunkEnd, c1, init,
               [&](OpBuilder &, Location, Value, ValueRange iter) {
@@ -291,33 +297,39 @@ public:
                     arith::ConstantOp::create(b, loc, b.getI8IntegerAttr(0));
                 Value padI16 =
                     arith::ConstantOp::create(b, loc, b.getI16IntegerAttr(0));
-                SmallVector<Value> bytes, digits(rows);
-                for (int64_t j = 0; j < rows; ++j) {
-                  Value r = arith::AddIOp::create(b, loc, row, index(j));
-                  bytes.push_back(vector::TransferReadOp::create(
-                      b, loc, laneI8, ops.weight, ValueRange{r, byteOffset},
-                      padI8, ArrayRef<bool>{true}));
-                }
-                for (int64_t slot = 0; slot < slots; ++slot) {
-                  SmallVector<std::pair<Value, Value>> masks;
-                  for (int64_t j = 0; j < rows; ++j)
-                    masks.push_back(
-                        decodeSlot(ops.layout, bytes[j], slot, digits[j]));
-                  Value k = arith::AddIOp::create(b, loc, kBase,
-                                                  index(slot * kLanes));
-                  for (int64_t t = 0; t < tokens; ++t) {
-                    Value token = arith::AddIOp::create(b, loc, m, index(t));
-                    Value xs = vector::TransferReadOp::create(
-                        b, loc, laneI16, ops.xq16, ValueRange{token, k}, padI16,
-                        ArrayRef<bool>{true});
-                    for (int64_t j = 0; j < rows; ++j) {
-                      Value &a = acc[t * rows + j];
-                      Value added = arith::AddIOp::create(b, loc, a, xs);
-                      a = arith::SelectOp::create(b, loc, masks[j].first,
-                                                  added, a);
-                      Value subtracted = arith::SubIOp::create(b, loc, a, xs);
-                      a = arith::SelectOp::create(b, loc, masks[j].second,
-                                                  subtracted, a);
+                for (int64_t half = 0; half < halves; ++half) {
+                  Value byteAt = arith::AddIOp::create(
+                      b, loc, byteOffset, index(half * kHalfLanes));
+                  SmallVector<Value> bytes, digits(rows);
+                  for (int64_t j = 0; j < rows; ++j) {
+                    Value r = arith::AddIOp::create(b, loc, row, index(j));
+                    bytes.push_back(vector::TransferReadOp::create(
+                        b, loc, halfI8, ops.weight, ValueRange{r, byteAt},
+                        padI8, ArrayRef<bool>{true}));
+                  }
+                  for (int64_t slot = 0; slot < slots; ++slot) {
+                    SmallVector<std::pair<Value, Value>> masks;
+                    for (int64_t j = 0; j < rows; ++j)
+                      masks.push_back(
+                          decodeSlot(ops.layout, bytes[j], slot, digits[j]));
+                    Value k = arith::AddIOp::create(
+                        b, loc, kBase,
+                        index(slot * kLanes + half * kHalfLanes));
+                    for (int64_t t = 0; t < tokens; ++t) {
+                      Value token = arith::AddIOp::create(b, loc, m, index(t));
+                      Value xs = vector::TransferReadOp::create(
+                          b, loc, halfI16, ops.xq16, ValueRange{token, k},
+                          padI16, ArrayRef<bool>{true});
+                      for (int64_t j = 0; j < rows; ++j) {
+                        Value &a = acc[t * rows + j];
+                        Value added = arith::AddIOp::create(b, loc, a, xs);
+                        a = arith::SelectOp::create(b, loc, masks[j].first,
+                                                    added, a);
+                        Value subtracted =
+                            arith::SubIOp::create(b, loc, a, xs);
+                        a = arith::SelectOp::create(b, loc, masks[j].second,
+                                                    subtracted, a);
+                      }
                     }
                   }
                 }
@@ -330,7 +342,7 @@ public:
               });
           SmallVector<Value> newSums;
           for (int64_t i = 0; i < tiles; ++i) {
-            Value wide = arith::ExtSIOp::create(b, loc, laneI32,
+            Value wide = arith::ExtSIOp::create(b, loc, halfI32,
                                                 blockLoop.getResult(2 + i));
             Value total = vector::ReductionOp::create(
                 b, loc, vector::CombiningKind::ADD, wide);
@@ -372,13 +384,12 @@ public:
     return out;
   }
 
-  /// The dot register tile: for each slot, the codes w + 1 masked in place
-  /// (code << 2 slot for i2; for tq1 the digit itself) are the unsigned
-  /// operand of trit.dot_codes (vpdpbusd) against the int8 activations, one
-  /// int32 accumulator per (token, row, slot). Then
-  /// sum(code * x) - sum(x) = sum(w * x).
+  /// The dot register tile: for each slot, the codes w + 1 (shifted down
+  /// for i2, decoded digits for tq1) are the unsigned operand of
+  /// trit.dot_codes (vpdpbusd) against the int8 activations, into one int32
+  /// accumulator per (token, row). Then sum(code * x) - sum(x) = sum(w * x).
   Value dotMicroKernel(const KernelOperands &ops, Value out, Value m,
-                        Value row, Value col, int64_t tokens, int64_t rows) {
+                       Value row, Value col, int64_t tokens, int64_t rows) {
     const int64_t slots = valuesPerByte(ops.layout);
     const int64_t valuesPerBlock = slots * kLanes;
     const int64_t tiles = tokens * rows;
@@ -387,7 +398,7 @@ public:
     Value c1 = index(1);
     Value zeroAcc = arith::ConstantOp::create(b, loc, b.getZeroAttr(dword));
     SmallVector<Value> init = {index(0), index(0)};
-    init.append(tiles * slots, zeroAcc);
+    init.append(tiles, zeroAcc);
     auto blockLoop = scf::ForOp::create(
         b, loc, index(0), index(ops.blocks), c1, init,
         [&](OpBuilder &, Location, Value, ValueRange iter) {
@@ -415,7 +426,7 @@ public:
                   b, loc, laneI8, ops.xq16, ValueRange{token, k}, padI8,
                   ArrayRef<bool>{true});
               for (int64_t j = 0; j < rows; ++j) {
-                Value &a = acc[(t * rows + j) * slots + slot];
+                Value &a = acc[t * rows + j];
                 a = DotCodesOp::create(b, loc, a.getType(), a, codes[j], xs);
               }
             }
@@ -430,36 +441,28 @@ public:
     SmallVector<Value> sums;
     for (int64_t t = 0; t < tokens; ++t) {
       Value token = arith::AddIOp::create(b, loc, m, index(t));
-      Value sumX = tensor::ExtractOp::create(b, loc, ops.sumX, ValueRange{token});
+      Value sumX =
+          tensor::ExtractOp::create(b, loc, ops.sumX, ValueRange{token});
       for (int64_t j = 0; j < rows; ++j) {
-        Value total;
-        for (int64_t slot = 0; slot < slots; ++slot) {
-          Value a = blockLoop.getResult(2 + (t * rows + j) * slots + slot);
-          if (ops.layout == PackedLayout::I2 && slot > 0) {
-            // Codes of slot i were weighted by 4^i: every partial sum is a
-            // multiple of 4^i, so the arithmetic shift is an exact division.
-            Value shift = arith::ConstantOp::create(
-                b, loc,
-                DenseElementsAttr::get(dword, b.getI32IntegerAttr(2 * slot)));
-            a = arith::ShRSIOp::create(b, loc, a, shift);
-          }
-          total = total ? Value(arith::AddIOp::create(b, loc, total, a)) : a;
-        }
         Value sum = vector::ReductionOp::create(
-            b, loc, vector::CombiningKind::ADD, total);
+            b, loc, vector::CombiningKind::ADD,
+            blockLoop.getResult(2 + t * rows + j));
         sums.push_back(arith::SubIOp::create(b, loc, sum, sumX));
       }
     }
     return storeResults(ops, out, sums, m, col, tokens, rows);
   }
 
-  /// The unsigned codes (w + 1, weighted by the slot's bit position for
-  /// i2) of slot `slot` of `bytes`, as bytes.
+  /// The unsigned codes w + 1 (0, 1 or 2) of slot `slot` of `bytes`.
   Value slotCodes(PackedLayout layout, Value bytes, int64_t slot,
                   Value &tq1Digits) {
-    if (layout == PackedLayout::I2)
-      return arith::AndIOp::create(b, loc, bytes,
-                                   splatI8(uint8_t(3u << (2 * slot))));
+    if (layout == PackedLayout::I2) {
+      Value shifted = bytes;
+      if (slot > 0)
+        shifted = arith::ShRUIOp::create(b, loc, bytes,
+                                         splatI8(uint8_t(2 * slot)));
+      return arith::AndIOp::create(b, loc, shifted, splatI8(3));
+    }
     // tq1: digit = [t >= 86] + [t >= 171] with t = bytes * 3^slot mod 256.
     if (slot == 0) {
       tq1Digits = bytes;
@@ -667,12 +670,12 @@ struct TritTileBitLinearPass
   using Base::Base;
 
   void runOnOperation() override {
-    if (tileN < 1 || tileRows < 1 || tileTokens < 1) {
+    if (tileN < 1 || tileRows < 0 || tileTokens < 0) {
       getOperation().emitError(
-          "trit-tile-bitlinear: tile sizes must be positive");
+          "trit-tile-bitlinear: tile-n must be positive and tile-rows, "
+          "tile-tokens not negative");
       return signalPassFailure();
     }
-    TileSizes tile{tileN, tileRows, tileTokens};
     if (kernel == "addsub") {
       kind = KernelKind::AddSub;
     } else if (kernel == "dot") {
@@ -682,6 +685,14 @@ struct TritTileBitLinearPass
           << kernel << "' (expected 'addsub' or 'dot')";
       return signalPassFailure();
     }
+    // 0 picks the kernel's register tile: what fits 32 vector registers
+    // (add/sub: two per int16 accumulator once LLVM splits the +1 and -1
+    // sums; dot: one int32 accumulator per token and row).
+    TileSizes tile{tileN,
+                   tileRows ? int64_t(tileRows) : int64_t(4),
+                   tileTokens ? int64_t(tileTokens)
+                              : (kind == KernelKind::Dot ? int64_t(4)
+                                                         : int64_t(2))};
     SmallVector<Operation *> work;
     getOperation().walk([&](Operation *op) {
       if (isa<BitLinearOp, TernaryMatmulOp, QuantizeActivationsOp>(op))

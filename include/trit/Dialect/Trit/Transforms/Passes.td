@@ -131,10 +131,11 @@ def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "func::FuncOp"> {
            "'dot' (dot products on the weight codes, VNNI on x86)">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"64",
            "Output features per parallel tile">,
-    Option<"tileRows", "tile-rows", "int64_t", /*default=*/"4",
-           "Weight rows per register tile">,
-    Option<"tileTokens", "tile-tokens", "int64_t", /*default=*/"4",
-           "Tokens per register tile">
+    Option<"tileRows", "tile-rows", "int64_t", /*default=*/"0",
+           "Weight rows per register tile (0: the kernel's default, 4)">,
+    Option<"tileTokens", "tile-tokens", "int64_t", /*default=*/"0",
+           "Tokens per register tile (0: the kernel's default, 2 for addsub "
+           "and 4 for dot)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::linalg::LinalgDialect",
