@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 #===- scripts/demo.sh - the main job, as far as it exists -----------------===#
 #
-# Shows a BitLinear module going through trit-opt: first as written, then
-# with its ternary weight packed into the 2-bit layout.
+# Shows a BitLinear module going through trit-opt: as written, with its
+# ternary weight packed into the 2-bit layout, and lowered by
+# trit-cpu-pipeline to the LLVM dialect (add/subtract loops, OpenMP).
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -15,3 +16,14 @@ echo "== $EXAMPLE, parsed and verified by trit-opt"
 echo
 echo "== after --trit-pack-weights=layout=i2 (weights in a dense_resource blob)"
 "$BIN/trit-opt" --trit-pack-weights=layout=i2 "$EXAMPLE"
+echo
+echo "== after --trit-pack-weights --trit-tile-bitlinear: the block loop"
+"$BIN/trit-opt" --trit-pack-weights --trit-tile-bitlinear "$EXAMPLE" |
+  awk '/scf.for .*-> \(index, index, vector<32xi16>/{p=1} p{print}
+       p&&/scf.yield/{exit}' | head -60
+echo
+LOWERED="$("$BIN/trit-opt" --trit-cpu-pipeline "$EXAMPLE")"
+echo "== after --trit-cpu-pipeline: $(printf '%s\n' "$LOWERED" | wc -l) lines" \
+     "of LLVM dialect; operations used:"
+printf '%s\n' "$LOWERED" | grep -oE '^ *(%[^=]*= )?(llvm|omp)\.[a-z_.]+' |
+  sed -E 's/^ *(%[^=]*= )?//' | sort | uniq -c | sort -rn | head -15

@@ -87,8 +87,12 @@ LogicalResult mlir::trit::compileSourceToSharedLibrary(
   if (failed(runCpuPipeline(*module, resolved, error)))
     return failure();
   std::string objectPath = (libraryPath + ".o").str();
-  if (failed(compileToObject(*module, target, objectPath, error)))
-    return failure();
+  {
+    // Translation to LLVM IR reports through the context's diagnostics.
+    DiagnosticCollector collector(context, error);
+    if (failed(compileToObject(*module, target, objectPath, error)))
+      return failure();
+  }
   LogicalResult linked =
       linkSharedLibrary({objectPath}, libraryPath, error);
   llvm::sys::fs::remove(objectPath);

@@ -23,6 +23,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <tuple>
 #include <cstdio>
 #include <random>
 #include <string>
@@ -101,7 +103,11 @@ double measureReadBandwidth(int threads) {
 struct Shape {
   int64_t n, k;
   const char *what;
+  int perLayer; ///< How many matrices of this shape one 2B-4T layer has.
 };
+
+/// Key of the per-layer time sums: kernel, layout, batch, threads.
+using LayerKey = std::tuple<std::string, std::string, int64_t, int>;
 
 std::string benchModule(Shape s, const std::string &layout,
                         int64_t bytesPerRow) {
@@ -141,10 +147,11 @@ int main(int argc, char **argv) {
                 t == 1 ? "" : "s", gbs);
   }
 
-  const Shape shapes[] = {{2560, 2560, "attn q/o"},
-                          {640, 2560, "attn k/v"},
-                          {6912, 2560, "ffn gate/up"},
-                          {2560, 6912, "ffn down"}};
+  const Shape shapes[] = {{2560, 2560, "attn q/o", 2},
+                          {640, 2560, "attn k/v", 2},
+                          {6912, 2560, "ffn gate/up", 2},
+                          {2560, 6912, "ffn down", 1}};
+  std::map<LayerKey, double> layerSeconds;
   llvm::SmallString<128> dir;
   if (llvm::sys::fs::createUniqueDirectory("trit-bench", dir)) {
     llvm::errs() << "trit-bench: cannot create a temporary directory\n";
@@ -243,6 +250,8 @@ int main(int argc, char **argv) {
             elapsed = secondsSince(start);
           }
           double perCall = elapsed / calls;
+          layerSeconds[{kernel, layout, batch, threads}] +=
+              perCall * shape.perLayer;
           double gbs = matrixBytes / perCall / 1e9;
           double gops = 2.0 * batch * shape.n * shape.k / perCall / 1e9;
           char shapeText[32];
@@ -261,5 +270,20 @@ int main(int argc, char **argv) {
   }
   }
   llvm::sys::fs::remove_directories(dir);
+
+  // The ternary layers of a 30-layer bitnet-b1.58-2B-4T: per layer two q/o,
+  // two k/v, two gate/up and one down matrix. Everything else (attention,
+  // norms, embeddings, LM head) is not included.
+  std::printf("\nternary layers of a 30-layer 2B-4T model (sum of the rows "
+              "above; attention, norms and LM head not included):\n");
+  std::printf("%-6s %-6s %5s %3s %12s %10s\n", "kernel", "layout", "batch",
+              "thr", "ms/forward", "tokens/s");
+  for (const auto &[key, seconds] : layerSeconds) {
+    const auto &[kernel, layout, batch, threads] = key;
+    double forward = seconds * 30;
+    std::printf("%-6s %-6s %5lld %3d %12.2f %10.1f\n", kernel.c_str(),
+                layout.c_str(), (long long)batch, threads, forward * 1e3,
+                batch / forward);
+  }
   return 0;
 }
