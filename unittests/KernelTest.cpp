@@ -4,7 +4,8 @@
 // to native code (add/sub kernel; dot kernel portable and, where the host
 // has AVX512-VNNI, with vpdpbusd), loads them and compares them with the scalar reference on
 // random inputs: odd N and K, K that is no multiple of any tile, batch 1 and
-// batch 7, all-zero weight rows, activations at +-max, both layouts.
+// batch 7, all-zero weight rows, activations at +-max, both layouts. The
+// results must equal the reference exactly, the floats bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -62,6 +63,20 @@ std::string buildModule(const std::vector<int8_t> &w, float g, Shape s) {
      << wType << " -> tensor<?x" << n << "xi32>\n"
      << "  return %a : tensor<?x" << n << "xi32>\n}\n";
   return os.str();
+}
+
+/// Checks a [m, n] result of generated code against the reference, exactly.
+template <typename T>
+void expectSameMatrix(const MemRefDescriptor<T, 2> &got,
+                      const std::vector<T> &expected, int64_t m, int64_t n) {
+  ASSERT_EQ(got.sizes[0], m);
+  ASSERT_EQ(got.sizes[1], n);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j)
+      ASSERT_EQ(got.aligned[got.offset + i * got.strides[0] +
+                            j * got.strides[1]],
+                expected[i * n + j])
+          << "token " << i << " feature " << j;
 }
 
 using BitLinearFn = void(MemRefDescriptor<float, 2> *,
@@ -136,14 +151,9 @@ TEST_P(KernelTest, MatchesReference) {
     auto xDesc = MemRefDescriptor<float, 2>::view(x.data(), {m, k});
     MemRefDescriptor<float, 2> yDesc;
     bitlinear(&yDesc, &xDesc);
-    ASSERT_EQ(yDesc.sizes[0], m);
-    ASSERT_EQ(yDesc.sizes[1], n);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        ASSERT_FLOAT_EQ(yDesc.aligned[yDesc.offset + i * yDesc.strides[0] +
-                                      j * yDesc.strides[1]],
-                        expected[i * n + j])
-            << "token " << i << " feature " << j;
+    // The kernel computes acc * g / s with the reference's operations in the
+    // reference's order, so the floats agree bit for bit.
+    expectSameMatrix(yDesc, expected, m, n);
     yDesc.release();
 
     // Integer core: int8 activations including -128 and 127, exact.
@@ -159,12 +169,7 @@ TEST_P(KernelTest, MatchesReference) {
     auto xqDesc = MemRefDescriptor<int8_t, 2>::view(xq.data(), {m, k});
     MemRefDescriptor<int32_t, 2> accDesc;
     matmul(&accDesc, &xqDesc);
-    for (int64_t i = 0; i < m; ++i)
-      for (int64_t j = 0; j < n; ++j)
-        ASSERT_EQ(accDesc.aligned[accDesc.offset + i * accDesc.strides[0] +
-                                  j * accDesc.strides[1]],
-                  accExpected[i * n + j])
-            << "token " << i << " feature " << j;
+    expectSameMatrix(accDesc, accExpected, m, n);
     accDesc.release();
   }
 }
