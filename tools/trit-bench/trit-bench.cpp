@@ -51,6 +51,10 @@ static cl::opt<int64_t> streamBytes(
     cl::desc("MiB of distinct packed weights to cycle through (must exceed "
              "the last-level cache)"),
     cl::init(256));
+static cl::list<std::string>
+    onlyShapes("shapes",
+               cl::desc("Only these shapes, as NxK (default: all four)"),
+               cl::CommaSeparated);
 static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU"),
                                 cl::init("native"));
 static cl::list<std::string>
@@ -176,6 +180,12 @@ int main(int argc, char **argv) {
       return 1;
     }
     for (const Shape &shape : shapes) {
+      std::string name =
+          std::to_string(shape.n) + "x" + std::to_string(shape.k);
+      if (!onlyShapes.empty() &&
+          std::find(onlyShapes.begin(), onlyShapes.end(), name) ==
+              onlyShapes.end())
+        continue;
       int64_t bytesPerRow = ternary::bytesPerRow(numeric, shape.k);
       int64_t matrixBytes = shape.n * bytesPerRow;
       CpuPipelineOptions pipeline;
