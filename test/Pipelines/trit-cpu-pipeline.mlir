@@ -1,5 +1,6 @@
 // RUN: trit-opt %s --split-input-file --trit-cpu-pipeline=tile-n=2 | FileCheck %s
 // RUN: trit-opt %s --split-input-file --trit-cpu-pipeline="layout=tq1 tile-n=8" | FileCheck %s --check-prefix=TQ1
+// RUN: trit-opt %s --split-input-file --trit-cpu-pipeline="kernel=dot vnni=1" | FileCheck %s --check-prefix=VNNI
 
 // A BitLinear with a constant ternary weight goes all the way to the LLVM
 // dialect: the weight becomes a global of packed bytes, the tile loop an
@@ -25,3 +26,28 @@ func.func @bitlinear(%x: tensor<?x6xf32>) -> tensor<?x4xf32> {
   %y = trit.bitlinear %x, %w, %g : tensor<?x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<?x4xf32>
   return %y : tensor<?x4xf32>
 }
+
+// -----
+
+// quantize_activations on its own lowers too (rounding in LLVM's roundeven).
+// CHECK-LABEL: llvm.func @quantize
+// CHECK: llvm.intr.roundeven
+// CHECK-NOT: trit.{{[a-z]}}
+// TQ1-LABEL: llvm.func @quantize
+func.func @quantize(%x: tensor<3x8xf32>) -> (tensor<3x8xi8>, tensor<3xf32>) {
+  %q, %s = trit.quantize_activations %x : tensor<3x8xf32> -> tensor<3x8xi8>, tensor<3xf32>
+  return %q, %s : tensor<3x8xi8>, tensor<3xf32>
+}
+
+// -----
+
+// kernel=dot with vnni: the dot steps become vpdpbusd calls.
+// CHECK-LABEL: llvm.func @dot_kernel
+// TQ1-LABEL: llvm.func @dot_kernel
+func.func @dot_kernel(%x: tensor<2x300xf32>, %w: tensor<5x128xi8, #trit.packed<i2>>, %g: f32) -> tensor<2x5xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<2x300xf32>, tensor<5x128xi8, #trit.packed<i2>> -> tensor<2x5xf32>
+  return %y : tensor<2x5xf32>
+}
+// VNNI-LABEL: llvm.func @dot_kernel
+// VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
+// VNNI-NOT: trit.{{[a-z]}}
