@@ -120,12 +120,19 @@ TEST_P(KernelTest, MatchesReference) {
   const float g = 0.0371f;
 
   CpuPipelineOptions pipeline;
+  CpuTargetOptions target;
+  // The portable kernel is also compiled for baseline x86-64 (SSE2) and
+  // x86-64-v3 (AVX2, no AVX-512), whose code runs on this host too.
+  if (kernel == "addsub_sse2")
+    target.cpu = "x86-64";
+  else if (kernel == "addsub_avx2")
+    target.cpu = "x86-64-v3";
   pipeline.layout = layout;
-  pipeline.kernel = kernel == "addsub" ? "addsub" : "dot";
+  pipeline.kernel = kernel.rfind("addsub", 0) == 0 ? "addsub" : "dot";
   pipeline.vnni = vnni;
   std::string libPath = tempDir + "/kernel.so", error;
   ASSERT_TRUE(succeeded(compileSourceToSharedLibrary(
-      buildModule(w, g, shape), pipeline, CpuTargetOptions{}, libPath, error)))
+      buildModule(w, g, shape), pipeline, target, libPath, error)))
       << error;
   SharedLibrary library(libPath);
   ASSERT_TRUE(library.loaded()) << library.loadError();
@@ -178,7 +185,8 @@ TEST_P(KernelTest, MatchesReference) {
 // past the int16 flush point (63 blocks of i2 = 16128, 51 of tq1 = 16320).
 INSTANTIATE_TEST_SUITE_P(
     Shapes, KernelTest,
-    ::testing::Combine(::testing::Values("addsub", "dot_portable", "dot_vnni"),
+    ::testing::Combine(::testing::Values("addsub", "addsub_sse2", "addsub_avx2",
+                                         "dot_portable", "dot_vnni"),
                        ::testing::Values("i2", "tq1"),
                        ::testing::Values(1, 5, 67),
                        ::testing::Values(3, 161, 333, 16500)),
