@@ -1,0 +1,113 @@
+/*===- trit/runtime.h - the trit runtime's C API ---------------*- C -*-===*\
+|*                                                                          *|
+|* The only contract between code trit generates and the runtime. Plain C,  *|
+|* no MLIR or LLVM types.                                                   *|
+|*                                                                          *|
+|* A compiled model library exports these symbols (C linkage):              *|
+|*                                                                          *|
+|*   int32_t trit_compiled_abi_version(void);   == TRIT_MODEL_ABI_VERSION   *|
+|*   int64_t trit_compiled_vocab_size(void);                                *|
+|*   int64_t trit_compiled_context_length(void); longest sequence it takes  *|
+|*   void _mlir_ciface_trit_forward(trit_memref3_f32 *logits,               *|
+|*                                  trit_memref2_i64 *ids);                 *|
+|*                                                                          *|
+|* trit_forward maps token ids [batch, seq] to logits [batch, seq, vocab];  *|
+|* the logits buffer is allocated by the model with malloc and freed by the *|
+|* runtime.                                                                 *|
+\*===----------------------------------------------------------------------===*/
+
+#ifndef TRIT_RUNTIME_H
+#define TRIT_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Version of the model library ABI above; a library built for another one
+ * is refused. */
+#define TRIT_MODEL_ABI_VERSION 1
+
+/* Memref descriptors as generated code passes them. */
+typedef struct {
+  int64_t *allocated;
+  int64_t *aligned;
+  int64_t offset;
+  int64_t sizes[2];
+  int64_t strides[2];
+} trit_memref2_i64;
+
+typedef struct {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[3];
+  int64_t strides[3];
+} trit_memref3_f32;
+
+typedef enum {
+  TRIT_OK = 0,
+  TRIT_ERROR_INVALID_ARGUMENT = 1, /* bad id, length, option, null pointer */
+  TRIT_ERROR_LOAD = 2,             /* library missing, unloadable, ABI */
+  TRIT_ERROR_IO = 3                /* file read/write */
+} trit_status;
+
+/* The message of the last error on this thread ("" if none). */
+const char *trit_last_error(void);
+
+typedef struct trit_model trit_model;
+
+/* Loads a compiled model library. On error *model is NULL. */
+trit_status trit_model_load(const char *path, trit_model **model);
+void trit_model_free(trit_model *model);
+
+int64_t trit_model_vocab_size(const trit_model *model);
+int64_t trit_model_context_length(const trit_model *model);
+
+/* Threads the generated code uses (OpenMP); 0 keeps the default. */
+void trit_set_num_threads(int threads);
+
+/* logits [batch, seq, vocab] = forward(ids [batch, seq]). Checks every id
+ * against the vocabulary and seq against the context length. */
+trit_status trit_model_forward(trit_model *model, const int64_t *ids,
+                               int64_t batch, int64_t seq, float *logits);
+
+/* Sampling. temperature <= 0 means greedy (argmax, lowest id on ties);
+ * top_k <= 0 and top_p >= 1 disable those filters. */
+typedef struct {
+  float temperature;
+  int32_t top_k;
+  float top_p;
+  uint64_t seed;
+} trit_sampling;
+
+trit_sampling trit_sampling_greedy(void);
+
+/* Draws one token from `logits` [vocab]; `*rng` carries the generator state
+ * (initialise it with the seed). Returns -1 (and sets the error) on bad
+ * arguments. */
+int64_t trit_sample(const float *logits, int64_t vocab,
+                    const trit_sampling *sampling, uint64_t *rng);
+
+typedef struct {
+  double prefill_seconds;
+  double decode_seconds;
+  int64_t prompt_tokens;
+  int64_t generated_tokens;
+} trit_timing;
+
+/* Generates up to max_new tokens after the prompt into out_ids (which holds
+ * at least max_new ids); *generated receives how many. The model is run on
+ * the whole sequence at each step (no KV cache yet). */
+trit_status trit_generate(trit_model *model, const int64_t *prompt,
+                          int64_t prompt_len, int64_t max_new,
+                          const trit_sampling *sampling, int64_t *out_ids,
+                          int64_t *generated, trit_timing *timing);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TRIT_RUNTIME_H */

@@ -1,0 +1,27 @@
+//===- Npy.h - NumPy .npy files for trit-run --------------------*- C++ -*-===//
+//
+// The little-endian, C-order subset of the .npy format that trit-run reads
+// (int64 token ids) and writes (float32 logits).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_TOOLS_TRITRUN_NPY_H
+#define TRIT_TOOLS_TRITRUN_NPY_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace trit::npy {
+
+/// Reads an int64 array (also accepts int32, widened); `error` says why not.
+bool readInt64(const std::string &path, std::vector<int64_t> &shape,
+               std::vector<int64_t> &data, std::string &error);
+
+/// Writes a float32 array of `shape`.
+bool writeFloat32(const std::string &path, const std::vector<int64_t> &shape,
+                  const float *data, std::string &error);
+
+} // namespace trit::npy
+
+#endif // TRIT_TOOLS_TRITRUN_NPY_H

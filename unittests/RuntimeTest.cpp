@@ -1,0 +1,256 @@
+//===- RuntimeTest.cpp - the runtime's C API --------------------*- C++ -*-===//
+//
+// Loading (and refusing) model libraries, the checks on token ids and
+// lengths, the forward pass, sampling and generation, against a hand-written
+// fake model library; and the .npy files trit-run reads and writes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/runtime.h"
+
+#include "../tools/trit-run/Npy.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace {
+
+class Model {
+public:
+  explicit Model(const char *path) { status = trit_model_load(path, &model); }
+  ~Model() { trit_model_free(model); }
+  trit_status status;
+  trit_model *model = nullptr;
+};
+
+TEST(Runtime, LoadsTheModelAndReportsItsShape) {
+  Model m(FAKE_MODEL_PATH);
+  ASSERT_EQ(m.status, TRIT_OK) << trit_last_error();
+  EXPECT_EQ(trit_model_vocab_size(m.model), 7);
+  EXPECT_EQ(trit_model_context_length(m.model), 16);
+}
+
+TEST(Runtime, RefusesAMissingFile) {
+  Model m("/nonexistent/model.so");
+  EXPECT_EQ(m.status, TRIT_ERROR_LOAD);
+  EXPECT_EQ(m.model, nullptr);
+  EXPECT_NE(std::string(trit_last_error()).find("/nonexistent/model.so"),
+            std::string::npos);
+}
+
+TEST(Runtime, RefusesALibraryThatIsNoModel) {
+  Model m(RUNTIME_LIBRARY_PATH);
+  EXPECT_EQ(m.status, TRIT_ERROR_LOAD);
+  EXPECT_NE(std::string(trit_last_error()).find("is not a trit model library"),
+            std::string::npos)
+      << trit_last_error();
+}
+
+TEST(Runtime, RefusesAnotherAbiVersion) {
+  Model m(FAKE_MODEL_OTHER_ABI_PATH);
+  EXPECT_EQ(m.status, TRIT_ERROR_LOAD);
+  EXPECT_NE(std::string(trit_last_error()).find("compiled for model ABI 99"),
+            std::string::npos)
+      << trit_last_error();
+}
+
+TEST(Runtime, ForwardReturnsTheModelsLogits) {
+  Model m(FAKE_MODEL_PATH);
+  ASSERT_EQ(m.status, TRIT_OK);
+  const int64_t ids[6] = {0, 1, 2, 6, 5, 4};
+  std::vector<float> logits(2 * 3 * 7);
+  ASSERT_EQ(trit_model_forward(m.model, ids, 2, 3, logits.data()), TRIT_OK);
+  for (int i = 0; i < 6; ++i)
+    for (int v = 0; v < 7; ++v) {
+      float expected = v == (ids[i] + 1) % 7   ? 3.0f
+                       : v == (ids[i] + 2) % 7 ? 2.5f
+                                               : 0.0f;
+      EXPECT_EQ(logits[i * 7 + v], expected) << "position " << i;
+    }
+}
+
+TEST(Runtime, RejectsTokenIdsOutOfRange) {
+  Model m(FAKE_MODEL_PATH);
+  ASSERT_EQ(m.status, TRIT_OK);
+  std::vector<float> logits(3 * 7);
+  const int64_t tooBig[3] = {0, 7, 1};
+  EXPECT_EQ(trit_model_forward(m.model, tooBig, 1, 3, logits.data()),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(trit_last_error()).find("token id 7 at [0, 1]"),
+            std::string::npos)
+      << trit_last_error();
+  const int64_t negative[3] = {0, 1, -1};
+  EXPECT_EQ(trit_model_forward(m.model, negative, 1, 3, logits.data()),
+            TRIT_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(Runtime, RejectsSequencesLongerThanTheContext) {
+  Model m(FAKE_MODEL_PATH);
+  ASSERT_EQ(m.status, TRIT_OK);
+  std::vector<int64_t> ids(17, 0);
+  std::vector<float> logits(17 * 7);
+  EXPECT_EQ(trit_model_forward(m.model, ids.data(), 1, 17, logits.data()),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(trit_last_error()).find("context of 16"),
+            std::string::npos);
+  int64_t out[8], generated = -1;
+  trit_sampling greedy = trit_sampling_greedy();
+  EXPECT_EQ(trit_generate(m.model, ids.data(), 10, 7, &greedy, out,
+                          &generated, nullptr),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(trit_last_error()).find("at most 6 new tokens fit"),
+            std::string::npos)
+      << trit_last_error();
+  EXPECT_EQ(generated, 0);
+}
+
+TEST(Runtime, GreedyGenerationFollowsTheFavourite) {
+  Model m(FAKE_MODEL_PATH);
+  ASSERT_EQ(m.status, TRIT_OK);
+  const int64_t prompt[2] = {3, 5};
+  int64_t out[5], generated = 0;
+  trit_timing timing{};
+  trit_sampling greedy = trit_sampling_greedy();
+  ASSERT_EQ(trit_generate(m.model, prompt, 2, 5, &greedy, out, &generated,
+                          &timing),
+            TRIT_OK);
+  ASSERT_EQ(generated, 5);
+  const int64_t expected[5] = {6, 0, 1, 2, 3};
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(out[i], expected[i]);
+  EXPECT_EQ(timing.prompt_tokens, 2);
+  EXPECT_EQ(timing.generated_tokens, 5);
+}
+
+TEST(Sampling, GreedyTakesTheLowestIdAmongTies) {
+  const float logits[4] = {1.0f, 5.0f, 5.0f, -2.0f};
+  uint64_t rng = 0;
+  trit_sampling greedy = trit_sampling_greedy();
+  EXPECT_EQ(trit_sample(logits, 4, &greedy, &rng), 1);
+}
+
+TEST(Sampling, TopKOneIsGreedy) {
+  const float logits[5] = {0.1f, 0.3f, 2.0f, 1.9f, -1.0f};
+  trit_sampling s{1.5f, 1, 1.0f, 0};
+  uint64_t rng = 42;
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(trit_sample(logits, 5, &s, &rng), 2);
+}
+
+TEST(Sampling, SameSeedSameTokens) {
+  std::vector<float> logits(50);
+  for (int v = 0; v < 50; ++v)
+    logits[v] = std::sin(v * 0.7f);
+  trit_sampling s{1.0f, 0, 1.0f, 1234};
+  uint64_t a = s.seed, b = s.seed;
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(trit_sample(logits.data(), 50, &s, &a),
+              trit_sample(logits.data(), 50, &s, &b));
+}
+
+TEST(Sampling, FrequenciesFollowTheSoftmax) {
+  // Two tokens with logits 0 and log(3): probabilities 1/4 and 3/4.
+  const float logits[2] = {0.0f, std::log(3.0f)};
+  trit_sampling s{1.0f, 0, 1.0f, 7};
+  uint64_t rng = s.seed;
+  int ones = 0;
+  const int draws = 20000;
+  for (int i = 0; i < draws; ++i)
+    ones += trit_sample(logits, 2, &s, &rng) == 1;
+  EXPECT_NEAR(ones / double(draws), 0.75, 0.015);
+}
+
+TEST(Sampling, TopPKeepsTheNucleusOnly) {
+  // Probabilities ~ {0.64, 0.24, 0.09, 0.03}: top_p 0.8 keeps two tokens.
+  const float logits[4] = {3.0f, 2.0f, 1.0f, 0.0f};
+  trit_sampling s{1.0f, 0, 0.8f, 99};
+  uint64_t rng = s.seed;
+  std::map<int64_t, int> seen;
+  for (int i = 0; i < 5000; ++i)
+    ++seen[trit_sample(logits, 4, &s, &rng)];
+  EXPECT_GT(seen[0], 0);
+  EXPECT_GT(seen[1], 0);
+  EXPECT_EQ(seen.count(2), 0u);
+  EXPECT_EQ(seen.count(3), 0u);
+}
+
+TEST(Sampling, RejectsNaN) {
+  const float logits[2] = {0.0f, NAN};
+  uint64_t rng = 0;
+  trit_sampling greedy = trit_sampling_greedy();
+  EXPECT_EQ(trit_sample(logits, 2, &greedy, &rng), -1);
+  EXPECT_NE(std::string(trit_last_error()).find("NaN"), std::string::npos);
+}
+
+TEST(Npy, Float32RoundTripsThroughAHandWrittenReader) {
+  std::string path = testing::TempDir() + "/logits.npy";
+  const float data[6] = {1.5f, -2.0f, 0.0f, 3.25f, 7.0f, -0.5f};
+  std::string error;
+  ASSERT_TRUE(trit::npy::writeFloat32(path, {1, 2, 3}, data, error)) << error;
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)),
+                    std::istreambuf_iterator<char>());
+  ASSERT_GE(bytes.size(), 10u + 6 * 4);
+  EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
+  size_t headerLength = uint8_t(bytes[8]) | uint8_t(bytes[9]) << 8;
+  EXPECT_EQ((10 + headerLength) % 64, 0u);
+  std::string header = bytes.substr(10, headerLength);
+  EXPECT_NE(header.find("'descr': '<f4'"), std::string::npos) << header;
+  EXPECT_NE(header.find("'shape': (1, 2, 3,)"), std::string::npos) << header;
+  ASSERT_EQ(bytes.size(), 10 + headerLength + sizeof(data));
+  EXPECT_EQ(std::memcmp(bytes.data() + 10 + headerLength, data, sizeof(data)),
+            0);
+}
+
+TEST(Npy, ReadsInt64AndInt32Ids) {
+  for (const char *descr : {"<i8", "<i4"}) {
+    std::string path = testing::TempDir() + "/ids.npy";
+    std::string header = std::string("{'descr': '") + descr +
+                         "', 'fortran_order': False, 'shape': (2, 2), }";
+    header.append(64 - (10 + header.size() + 1) % 64, ' ');
+    header += '\n';
+    std::ofstream out(path, std::ios::binary);
+    out.write("\x93NUMPY\x01\x00", 8);
+    out.put(char(header.size() & 0xFF));
+    out.put(char(header.size() >> 8));
+    out << header;
+    for (int64_t v : {5, 0, 12, 3}) {
+      if (descr[2] == '8')
+        out.write(reinterpret_cast<const char *>(&v), 8);
+      else {
+        int32_t w = static_cast<int32_t>(v);
+        out.write(reinterpret_cast<const char *>(&w), 4);
+      }
+    }
+    out.close();
+    std::vector<int64_t> shape, ids;
+    std::string error;
+    ASSERT_TRUE(trit::npy::readInt64(path, shape, ids, error)) << error;
+    EXPECT_EQ(shape, (std::vector<int64_t>{2, 2}));
+    EXPECT_EQ(ids, (std::vector<int64_t>{5, 0, 12, 3}));
+  }
+}
+
+TEST(Npy, ReportsBadFiles) {
+  std::string path = testing::TempDir() + "/bad.npy";
+  std::vector<int64_t> shape, ids;
+  std::string error;
+  EXPECT_FALSE(trit::npy::readInt64(path + ".missing", shape, ids, error));
+  EXPECT_NE(error.find("cannot open"), std::string::npos);
+  std::ofstream(path) << "not numpy at all";
+  EXPECT_FALSE(trit::npy::readInt64(path, shape, ids, error));
+  EXPECT_NE(error.find("is not a .npy file"), std::string::npos);
+  const float data[1] = {1.0f};
+  ASSERT_TRUE(trit::npy::writeFloat32(path, {1}, data, error));
+  EXPECT_FALSE(trit::npy::readInt64(path, shape, ids, error));
+  EXPECT_NE(error.find("token ids must be int64"), std::string::npos) << error;
+}
+
+} // namespace
