@@ -145,6 +145,41 @@ def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "func::FuncOp"> {
                            "::mlir::vector::VectorDialect"];
 }
 
+def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
+  let summary = "Give a model's entry function the runtime's model ABI";
+  let description = [{
+    Makes a module a trit model library (see `runtime/include/trit/runtime.h`):
+    the entry function, which must map token ids `tensor<BxTxi64>` to logits
+    `tensor<BxTxVxf32>` (B and T may be dynamic, V static), is renamed
+    `trit_forward` and gets a C interface (`_mlir_ciface_trit_forward`); and
+    `trit_compiled_abi_version`, `trit_compiled_vocab_size` and
+    `trit_compiled_context_length` are added, returning the ABI version the
+    runtime checks, V, and the context length. An entry of another signature
+    is an error naming what does not fit.
+
+    Example:
+
+    ```mlir
+    func.func @main(%ids: tensor<?x?xi64>) -> tensor<?x?x32xf32>
+    // becomes, with context-length=128
+    func.func @trit_forward(%ids: tensor<?x?xi64>) -> tensor<?x?x32xf32>
+        attributes {llvm.emit_c_interface}
+    func.func @trit_compiled_vocab_size() -> i64 { ... 32 ... }
+    func.func @trit_compiled_context_length() -> i64 { ... 128 ... }
+    ```
+  }];
+  let options = [
+    Option<"entry", "entry", "std::string", /*default=*/"\"main\"",
+           "The model's forward function (the only public function if "
+           "there is no function of this name)">,
+    Option<"contextLength", "context-length", "int64_t", /*default=*/"0",
+           "Longest sequence the model takes (0: the static sequence "
+           "dimension of the input)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def TritCheckLoweredPass : Pass<"trit-check-lowered", "ModuleOp"> {
   let summary = "Contract check: only LLVM-level ops are left";
   let description = [{

@@ -1,0 +1,77 @@
+// RUN: trit-opt %s --split-input-file --trit-export-model="context-length=64" --verify-diagnostics | FileCheck %s
+
+// The entry becomes trit_forward with a C interface, and the three constant
+// functions of the model ABI appear (ABI version 1, vocabulary 32, context
+// from the option).
+// CHECK-LABEL: func.func @trit_forward
+// CHECK-SAME: (%{{.*}}: tensor<?x?xi64>) -> tensor<?x?x32xf32> attributes {llvm.emit_c_interface}
+// CHECK-LABEL: func.func @trit_compiled_abi_version() -> i32
+// CHECK: %[[V:.*]] = arith.constant 1 : i32
+// CHECK: return %[[V]]
+// CHECK-LABEL: func.func @trit_compiled_vocab_size() -> i64
+// CHECK: arith.constant 32 : i64
+// CHECK-LABEL: func.func @trit_compiled_context_length() -> i64
+// CHECK: arith.constant 64 : i64
+func.func @main(%ids: tensor<?x?xi64>) -> tensor<?x?x32xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %ids, %c0 : tensor<?x?xi64>
+  %t = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %l = tensor.empty(%b, %t) : tensor<?x?x32xf32>
+  return %l : tensor<?x?x32xf32>
+}
+
+// -----
+
+// Without a @main, the only public function is the entry; private helpers
+// are left alone.
+// CHECK-LABEL: func.func private @helper
+// CHECK-LABEL: func.func @trit_forward(%{{.*}}: tensor<1x8xi64>) -> tensor<1x8x5xf32>
+func.func private @helper(%x: tensor<1x8x5xf32>) -> tensor<1x8x5xf32> {
+  return %x : tensor<1x8x5xf32>
+}
+func.func @model(%ids: tensor<1x8xi64>) -> tensor<1x8x5xf32> {
+  %l = tensor.empty() : tensor<1x8x5xf32>
+  %r = func.call @helper(%l) : (tensor<1x8x5xf32>) -> tensor<1x8x5xf32>
+  return %r : tensor<1x8x5xf32>
+}
+
+// -----
+
+// Logits must be f32 [B, T, V].
+// expected-error @+1 {{trit-export-model: the entry 'main' returns tensor<?x?xf32> instead of logits; a model maps token ids tensor<BxTxi64> to logits tensor<BxTxVxf32>}}
+func.func @main(%ids: tensor<?x?xi64>) -> tensor<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %b = tensor.dim %ids, %c0 : tensor<?x?xi64>
+  %l = tensor.empty(%b, %b) : tensor<?x?xf32>
+  return %l : tensor<?x?xf32>
+}
+
+// -----
+
+// Token ids are i64.
+// expected-error @+1 {{trit-export-model: the entry 'main' takes tensor<1x4xi32> instead of token ids}}
+func.func @main(%ids: tensor<1x4xi32>) -> tensor<1x4x8xf32> {
+  %l = tensor.empty() : tensor<1x4x8xf32>
+  return %l : tensor<1x4x8xf32>
+}
+
+// -----
+
+// The vocabulary must be static.
+// expected-error @+1 {{trit-export-model: the entry 'main' returns logits with a dynamic vocabulary size}}
+func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x4x?xf32> {
+  %c0 = arith.constant 0 : index
+  %v = tensor.dim %ids, %c0 : tensor<1x4xi64>
+  %l = tensor.empty(%v) : tensor<1x4x?xf32>
+  return %l : tensor<1x4x?xf32>
+}
+
+// -----
+
+// One argument, one result.
+// expected-error @+1 {{trit-export-model: the entry 'main' must take one argument and return one result, it takes 2 and returns 1}}
+func.func @main(%ids: tensor<1x4xi64>, %extra: index) -> tensor<1x4x8xf32> {
+  %l = tensor.empty() : tensor<1x4x8xf32>
+  return %l : tensor<1x4x8xf32>
+}
