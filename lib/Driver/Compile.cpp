@@ -2,6 +2,7 @@
 
 #include "trit/Driver/Compile.h"
 #include "trit/Dialect/Trit/IR/TritDialect.h"
+#include "trit/Dialect/Trit/Transforms/Passes.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
@@ -65,16 +66,28 @@ LogicalResult mlir::trit::runCpuPipeline(ModuleOp module,
   return pm.run(module);
 }
 
+LogicalResult mlir::trit::exportModel(ModuleOp module,
+                                      const ModelExportOptions &options,
+                                      std::string &error) {
+  DiagnosticCollector collector(*module.getContext(), error);
+  PassManager pm(module.getContext());
+  pm.addPass(createTritExportModelPass(
+      TritExportModelPassOptions{options.entry, options.contextLength}));
+  return pm.run(module);
+}
+
 LogicalResult mlir::trit::compileSourceToSharedLibrary(
     StringRef source, const CpuPipelineOptions &pipeline,
-    const CpuTargetOptions &target, StringRef libraryPath,
-    std::string &error) {
+    const CpuTargetOptions &target, StringRef libraryPath, std::string &error,
+    const ModelExportOptions *model) {
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
   context.disableMultithreading();
   OwningOpRef<ModuleOp> module = parseModule(context, source, "input", error);
   if (!module)
+    return failure();
+  if (model && failed(exportModel(*module, *model, error)))
     return failure();
   CpuPipelineOptions resolved;
   resolved.copyOptionValuesFrom(pipeline);

@@ -56,6 +56,8 @@ void mlir::trit::buildTritCpuPipeline(OpPassManager &pm,
 
   // LLVM dialect.
   pm.addPass(memref::createExpandStridedMetadataPass());
+  // expand-strided-metadata computes offsets and strides with affine.apply.
+  pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertToLLVMPass());

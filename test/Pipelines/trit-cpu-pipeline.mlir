@@ -51,3 +51,18 @@ func.func @dot_kernel(%x: tensor<2x300xf32>, %w: tensor<5x128xi8, #trit.packed<i
 // VNNI-LABEL: llvm.func @dot_kernel
 // VNNI: llvm.call_intrinsic "llvm.x86.avx512.vpdpbusd.512"
 // VNNI-NOT: trit.{{[a-z]}}
+
+// -----
+
+// A rank-3 input with a dynamic sequence: the collapse/expand reshapes need
+// affine.apply, which must be lowered too.
+// CHECK-LABEL: llvm.func @rank3_dynamic
+// CHECK-NOT: affine.apply
+// CHECK-NOT: unrealized_conversion_cast
+// TQ1-LABEL: llvm.func @rank3_dynamic
+func.func @rank3_dynamic(%x: tensor<1x?x64xf32>) -> tensor<1x?x3xf32> {
+  %w = arith.constant dense<1> : tensor<3x64xi8, #trit.ternary>
+  %g = arith.constant 0.5 : f32
+  %y = trit.bitlinear %x, %w, %g : tensor<1x?x64xf32>, tensor<3x64xi8, #trit.ternary> -> tensor<1x?x3xf32>
+  return %y : tensor<1x?x3xf32>
+}

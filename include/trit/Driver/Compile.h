@@ -32,13 +32,24 @@ LogicalResult runCpuPipeline(ModuleOp module,
                              const CpuPipelineOptions &options,
                              std::string &error);
 
-/// Parses `source`, lowers it with trit-cpu-pipeline, compiles it for
-/// `target` and links the shared library `libraryPath`.
-LogicalResult compileSourceToSharedLibrary(StringRef source,
-                                           const CpuPipelineOptions &pipeline,
-                                           const CpuTargetOptions &target,
-                                           StringRef libraryPath,
-                                           std::string &error);
+/// How a module becomes a model library for the runtime
+/// (trit-export-model).
+struct ModelExportOptions {
+  std::string entry = "main";
+  int64_t contextLength = 0;
+};
+
+/// Runs trit-export-model on `module`; diagnostics go to `error`.
+LogicalResult exportModel(ModuleOp module, const ModelExportOptions &options,
+                          std::string &error);
+
+/// Parses `source`, optionally exports it as a model (`model` non-null),
+/// lowers it with trit-cpu-pipeline, compiles it for `target` and links the
+/// shared library `libraryPath`.
+LogicalResult compileSourceToSharedLibrary(
+    StringRef source, const CpuPipelineOptions &pipeline,
+    const CpuTargetOptions &target, StringRef libraryPath, std::string &error,
+    const ModelExportOptions *model = nullptr);
 
 } // namespace mlir::trit
 
