@@ -10,7 +10,10 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Pass/PassManager.h"
 
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/SourceMgr.h"
 
 using namespace mlir;
@@ -57,23 +60,99 @@ OwningOpRef<ModuleOp> mlir::trit::parseModule(MLIRContext &context,
   return parseSourceFile<ModuleOp>(sourceMgr, &context);
 }
 
+
+namespace {
+LogicalResult runPipeline(ModuleOp module, std::string &error,
+                          function_ref<void(OpPassManager &)> build) {
+  DiagnosticCollector collector(*module.getContext(), error);
+  PassManager pm(module.getContext());
+  build(pm);
+  return pm.run(module);
+}
+} // namespace
+
+LogicalResult mlir::trit::runCpuLoopsPipeline(ModuleOp module,
+                                              const CpuPipelineOptions &options,
+                                              std::string &error) {
+  return runPipeline(module, error, [&](OpPassManager &pm) {
+    buildTritCpuLoopsPipeline(pm, options);
+  });
+}
+
+LogicalResult
+mlir::trit::runCpuToLLVMPipeline(ModuleOp module,
+                                 const CpuPipelineOptions &options,
+                                 std::string &error) {
+  return runPipeline(module, error, [&](OpPassManager &pm) {
+    buildTritCpuToLLVMPipeline(pm, options);
+  });
+}
+
+void mlir::trit::resolveCpuPipelineOptions(CpuPipelineOptions &options,
+                                           const CpuTargetOptions &target) {
+  if (options.kernel == "auto") {
+    bool vnni = cpuHasAvx512Vnni(target);
+    options.kernel = vnni ? "dot" : "addsub";
+    options.vnni = vnni;
+  }
+}
+
+LogicalResult mlir::trit::emitLLVMIR(ModuleOp module,
+                                     const CpuTargetOptions &target,
+                                     llvm::raw_ostream &os,
+                                     std::string &error) {
+  DiagnosticCollector collector(*module.getContext(), error);
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createCpuTargetMachine(target, error);
+  if (!machine)
+    return failure();
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(module, context, *machine, target.optLevel, error);
+  if (!llvmModule)
+    return failure();
+  llvmModule->print(os, nullptr);
+  return success();
+}
+
+LogicalResult mlir::trit::emitMachineCodeFile(ModuleOp module,
+                                              const CpuTargetOptions &target,
+                                              StringRef path, bool assembly,
+                                              std::string &error) {
+  DiagnosticCollector collector(*module.getContext(), error);
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createCpuTargetMachine(target, error);
+  if (!machine)
+    return failure();
+  llvm::LLVMContext context;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateAndOptimize(module, context, *machine, target.optLevel, error);
+  if (!llvmModule)
+    return failure();
+  std::error_code ec;
+  llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot write '" + path.str() + "': " + ec.message();
+    return failure();
+  }
+  return emitMachineCode(*llvmModule, *machine, os, assembly, error);
+}
+
 LogicalResult mlir::trit::runCpuPipeline(ModuleOp module,
                                          const CpuPipelineOptions &options,
                                          std::string &error) {
-  DiagnosticCollector collector(*module.getContext(), error);
-  PassManager pm(module.getContext());
-  buildTritCpuPipeline(pm, options);
-  return pm.run(module);
+  return runPipeline(module, error, [&](OpPassManager &pm) {
+    buildTritCpuPipeline(pm, options);
+  });
 }
 
 LogicalResult mlir::trit::exportModel(ModuleOp module,
                                       const ModelExportOptions &options,
                                       std::string &error) {
-  DiagnosticCollector collector(*module.getContext(), error);
-  PassManager pm(module.getContext());
-  pm.addPass(createTritExportModelPass(
-      TritExportModelPassOptions{options.entry, options.contextLength}));
-  return pm.run(module);
+  return runPipeline(module, error, [&](OpPassManager &pm) {
+    pm.addPass(createTritExportModelPass(
+        TritExportModelPassOptions{options.entry, options.contextLength}));
+  });
 }
 
 LogicalResult mlir::trit::compileSourceToSharedLibrary(
@@ -91,21 +170,13 @@ LogicalResult mlir::trit::compileSourceToSharedLibrary(
     return failure();
   CpuPipelineOptions resolved;
   resolved.copyOptionValuesFrom(pipeline);
-  if (resolved.kernel == "auto") {
-    // The fastest kernel the target CPU supports.
-    bool vnni = cpuHasAvx512Vnni(target);
-    resolved.kernel = vnni ? "dot" : "addsub";
-    resolved.vnni = vnni;
-  }
+  resolveCpuPipelineOptions(resolved, target);
   if (failed(runCpuPipeline(*module, resolved, error)))
     return failure();
   std::string objectPath = (libraryPath + ".o").str();
-  {
-    // Translation to LLVM IR reports through the context's diagnostics.
-    DiagnosticCollector collector(context, error);
-    if (failed(compileToObject(*module, target, objectPath, error)))
-      return failure();
-  }
+  if (failed(emitMachineCodeFile(*module, target, objectPath,
+                                 /*assembly=*/false, error)))
+    return failure();
   LogicalResult linked =
       linkSharedLibrary({objectPath}, libraryPath, error);
   llvm::sys::fs::remove(objectPath);

@@ -17,8 +17,8 @@
 using namespace mlir;
 using namespace mlir::trit;
 
-void mlir::trit::buildTritCpuPipeline(OpPassManager &pm,
-                                      const CpuPipelineOptions &options) {
+void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
+                                           const CpuPipelineOptions &options) {
   // Ternary level: packed constants, then add/subtract loops on tensors.
   pm.addPass(createTritPackWeightsPass(
       TritPackWeightsPassOptions{options.layout.getValue()}));
@@ -41,12 +41,16 @@ void mlir::trit::buildTritCpuPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
-  pm.addPass(createConvertTritToLLVMPass(
-      ConvertTritToLLVMPassOptions{options.vnni}));
-
-  // Loops: the tile forall becomes an OpenMP worksharing loop.
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void mlir::trit::buildTritCpuToLLVMPipeline(OpPassManager &pm,
+                                            const CpuPipelineOptions &options) {
+  pm.addPass(createConvertTritToLLVMPass(
+      ConvertTritToLLVMPassOptions{options.vnni}));
+  // The parallel tile loop becomes an OpenMP worksharing loop.
   pm.addPass(createConvertSCFToOpenMPPass());
   // Inlines the memref.alloca_scope that scf-to-openmp wraps around each
   // parallel body (it must go before scf-to-cf makes the body multi-block).
@@ -64,6 +68,12 @@ void mlir::trit::buildTritCpuPipeline(OpPassManager &pm,
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createTritCheckLoweredPass());
+}
+
+void mlir::trit::buildTritCpuPipeline(OpPassManager &pm,
+                                      const CpuPipelineOptions &options) {
+  buildTritCpuLoopsPipeline(pm, options);
+  buildTritCpuToLLVMPipeline(pm, options);
 }
 
 void mlir::trit::registerTritPipelines() {

@@ -19,10 +19,18 @@
 
 namespace {
 
+#ifdef TRIT_RUN_EMBEDDED
+// Linked into an executable by tritc --emit=exe: the model is this program.
+const char *kUsage =
+    "usage: MODEL-EXECUTABLE [options]\n"
+    "\n"
+    "Runs the model compiled into this executable by tritc.\n"
+#else
 const char *kUsage =
     "usage: trit-run MODEL [options]\n"
     "\n"
     "Runs a model library compiled by tritc.\n"
+#endif
     "\n"
     "forward pass:\n"
     "  --input IDS.npy        int64 token ids [batch, seq]\n"
@@ -38,13 +46,19 @@ const char *kUsage =
     "  --threads N            OpenMP threads (default: all cores)\n"
     "  --help                 this text\n";
 
+#ifdef TRIT_RUN_EMBEDDED
+const char *kTool = "model";
+#else
+const char *kTool = "trit-run";
+#endif
+
 int usageError(const std::string &message) {
-  std::fprintf(stderr, "trit-run: %s\n\n%s", message.c_str(), kUsage);
+  std::fprintf(stderr, "%s: %s\n\n%s", kTool, message.c_str(), kUsage);
   return 2;
 }
 
 int runtimeError(const std::string &what) {
-  std::fprintf(stderr, "trit-run: %s: %s\n", what.c_str(), trit_last_error());
+  std::fprintf(stderr, "%s: %s: %s\n", kTool, what.c_str(), trit_last_error());
   return 1;
 }
 
@@ -107,14 +121,18 @@ int main(int argc, char **argv) {
       (arg == "--temperature" ? temperature : topP) = f;
     } else if (!arg.empty() && arg[0] == '-') {
       return usageError("unknown option '" + arg + "'");
+#ifndef TRIT_RUN_EMBEDDED
     } else if (model.empty()) {
       model = arg;
+#endif
     } else {
-      return usageError("more than one model given");
+      return usageError("unexpected argument '" + arg + "'");
     }
   }
+#ifndef TRIT_RUN_EMBEDDED
   if (model.empty())
     return usageError("no model given");
+#endif
   bool forward = !input.empty() || !output.empty();
   if (forward == (generate >= 0))
     return usageError("give either --input and --output, or --generate");
@@ -123,7 +141,7 @@ int main(int argc, char **argv) {
 
   trit_set_num_threads(static_cast<int>(threads));
   trit_model *m = nullptr;
-  if (trit_model_load(model.c_str(), &m) != TRIT_OK)
+  if (trit_model_load(model.empty() ? nullptr : model.c_str(), &m) != TRIT_OK)
     return runtimeError("loading failed");
   int64_t vocab = trit_model_vocab_size(m);
 
@@ -132,15 +150,15 @@ int main(int argc, char **argv) {
     std::vector<int64_t> shape, ids;
     std::string error;
     if (!trit::npy::readInt64(input, shape, ids, error)) {
-      std::fprintf(stderr, "trit-run: %s\n", error.c_str());
+      std::fprintf(stderr, "%s: %s\n", kTool, error.c_str());
       trit_model_free(m);
       return 1;
     }
     if (shape.size() != 2) {
       std::fprintf(stderr,
-                   "trit-run: '%s' must hold token ids of shape [batch, "
-                   "seq], got rank %zu\n",
-                   input.c_str(), shape.size());
+                   "%s: '%s' must hold token ids of shape [batch, seq], got "
+                   "rank %zu\n",
+                   kTool, input.c_str(), shape.size());
       trit_model_free(m);
       return 1;
     }
@@ -149,7 +167,7 @@ int main(int argc, char **argv) {
       rc = runtimeError("forward pass failed");
     else if (!trit::npy::writeFloat32(output, {shape[0], shape[1], vocab},
                                       logits.data(), error)) {
-      std::fprintf(stderr, "trit-run: %s\n", error.c_str());
+      std::fprintf(stderr, "%s: %s\n", kTool, error.c_str());
       rc = 1;
     }
   } else {
@@ -181,10 +199,10 @@ int main(int argc, char **argv) {
         std::printf("%s%lld", i ? "," : "", static_cast<long long>(out[i]));
       std::printf("\n");
       std::fprintf(stderr,
-                   "trit-run: no KV cache: the whole sequence runs at every "
-                   "step\n"
-                   "trit-run: prefill %lld tokens in %.3f s (%.1f tokens/s), "
+                   "%s: no KV cache: the whole sequence runs at every step\n"
+                   "%s: prefill %lld tokens in %.3f s (%.1f tokens/s), "
                    "decode %lld tokens in %.3f s (%.1f tokens/s)\n",
+                   kTool, kTool,
                    static_cast<long long>(timing.prompt_tokens),
                    timing.prefill_seconds,
                    timing.prefill_seconds > 0

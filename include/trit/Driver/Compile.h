@@ -32,6 +32,30 @@ LogicalResult runCpuPipeline(ModuleOp module,
                              const CpuPipelineOptions &options,
                              std::string &error);
 
+/// The pipeline's two halves, for tools that stop in between
+/// (tritc --emit=loops).
+LogicalResult runCpuLoopsPipeline(ModuleOp module,
+                                  const CpuPipelineOptions &options,
+                                  std::string &error);
+LogicalResult runCpuToLLVMPipeline(ModuleOp module,
+                                   const CpuPipelineOptions &options,
+                                   std::string &error);
+
+/// Resolves kernel=auto in `options` for `target`: the dot kernel with VNNI
+/// where the CPU has AVX512-VNNI, the add/sub kernel elsewhere.
+void resolveCpuPipelineOptions(CpuPipelineOptions &options,
+                               const CpuTargetOptions &target);
+
+/// Writes `module` (LLVM dialect) as optimized LLVM IR text to `os`.
+LogicalResult emitLLVMIR(ModuleOp module, const CpuTargetOptions &target,
+                         llvm::raw_ostream &os, std::string &error);
+
+/// Writes `module` (LLVM dialect) as an object file or assembly to `path`.
+LogicalResult emitMachineCodeFile(ModuleOp module,
+                                  const CpuTargetOptions &target,
+                                  StringRef path, bool assembly,
+                                  std::string &error);
+
 /// How a module becomes a model library for the runtime
 /// (trit-export-model).
 struct ModelExportOptions {

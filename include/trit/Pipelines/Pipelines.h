@@ -43,8 +43,20 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
 };
 
 /// trit-cpu-pipeline: tensors with trit ops -> LLVM dialect (+ OpenMP),
-/// ending with the trit-check-lowered contract check.
+/// ending with the trit-check-lowered contract check. It is the two halves
+/// below, one after the other.
 void buildTritCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
+
+/// The first half (tritc --emit=loops): packed weights, tiled BitLinear,
+/// bufferized; scf loops (the tile loop an scf.parallel) on memrefs, vector
+/// ops and trit.dot_codes.
+void buildTritCpuLoopsPipeline(OpPassManager &pm,
+                               const CpuPipelineOptions &options);
+
+/// The second half: loops -> LLVM dialect and OpenMP, then the contract
+/// check.
+void buildTritCpuToLLVMPipeline(OpPassManager &pm,
+                                const CpuPipelineOptions &options);
 
 /// Registers every named trit pipeline with the pass registry.
 void registerTritPipelines();

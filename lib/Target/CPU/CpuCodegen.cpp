@@ -175,31 +175,49 @@ LogicalResult mlir::trit::compileToObject(ModuleOp module,
   return emitMachineCode(*llvmModule, *machine, os, /*assembly=*/false, error);
 }
 
-LogicalResult mlir::trit::linkSharedLibrary(ArrayRef<std::string> objects,
-                                            StringRef outputPath,
-                                            std::string &error) {
-  std::string clang = std::string(TRIT_LLVM_TOOLS_DIR) + "/clang";
-  std::string libDir = TRIT_LLVM_LIBRARY_DIR;
-  SmallVector<std::string> args = {clang, "-shared", "-fuse-ld=lld",
-                                   "-o", outputPath.str()};
-  for (const std::string &object : objects)
-    args.push_back(object);
-  args.push_back("-L" + libDir);
-  args.push_back("-Wl,-rpath," + libDir);
-  args.push_back("-lomp");
+/// Runs the toolchain's clang++ as a linker driver (with lld).
+static LogicalResult runLinker(ArrayRef<std::string> args, StringRef output,
+                               std::string &error) {
+  std::string clang = args.front();
   SmallVector<StringRef> argRefs(args.begin(), args.end());
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(clang, argRefs, std::nullopt, {}, 0, 0,
                                      &message);
-  if (rc != 0) {
-    error = "linking '" + outputPath.str() + "' failed";
-    if (!message.empty())
-      error += ": " + message;
-    error += " (command:";
-    for (const std::string &arg : args)
-      error += " " + arg;
-    error += ")";
-    return failure();
-  }
-  return success();
+  if (rc == 0)
+    return success();
+  error = "linking '" + output.str() + "' failed";
+  if (!message.empty())
+    error += ": " + message;
+  error += " (command:";
+  for (const std::string &arg : args)
+    error += " " + arg;
+  error += ")";
+  return failure();
+}
+
+LogicalResult mlir::trit::linkSharedLibrary(ArrayRef<std::string> objects,
+                                            StringRef outputPath,
+                                            std::string &error) {
+  std::string libDir = TRIT_LLVM_LIBRARY_DIR;
+  SmallVector<std::string> args = {std::string(TRIT_LLVM_TOOLS_DIR) +
+                                       "/clang",
+                                   "-shared", "-fuse-ld=lld", "-o",
+                                   outputPath.str()};
+  args.append(objects.begin(), objects.end());
+  args.append({"-L" + libDir, "-Wl,-rpath," + libDir, "-lomp"});
+  return runLinker(args, outputPath, error);
+}
+
+LogicalResult mlir::trit::linkExecutable(ArrayRef<std::string> objects,
+                                         StringRef outputPath,
+                                         std::string &error) {
+  std::string libDir = TRIT_LLVM_LIBRARY_DIR;
+  SmallVector<std::string> args = {std::string(TRIT_LLVM_TOOLS_DIR) +
+                                       "/clang++",
+                                   "-fuse-ld=lld", "-Wl,--export-dynamic",
+                                   "-o", outputPath.str()};
+  args.append(objects.begin(), objects.end());
+  args.append({TRIT_RUN_MAIN_LIBRARY, TRIT_RUNTIME_STATIC_LIBRARY,
+               "-L" + libDir, "-Wl,-rpath," + libDir, "-lomp", "-ldl"});
+  return runLinker(args, outputPath, error);
 }

@@ -59,7 +59,8 @@ const char *trit_last_error(void);
 
 typedef struct trit_model trit_model;
 
-/* Loads a compiled model library. On error *model is NULL. */
+/* Loads a compiled model library; a NULL path loads the model linked into
+ * the program itself (tritc --emit=exe). On error *model is NULL. */
 trit_status trit_model_load(const char *path, trit_model **model);
 void trit_model_free(trit_model *model);
 

@@ -47,9 +47,11 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   if (!model)
     return fail(TRIT_ERROR_INVALID_ARGUMENT, "trit_model_load: null output");
   *model = nullptr;
-  if (!path)
-    return fail(TRIT_ERROR_INVALID_ARGUMENT, "trit_model_load: null path");
+  // A null path is the program itself: an executable tritc linked with
+  // the model in it (and its symbols exported).
   void *handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!path)
+    path = "<this program>";
   if (!handle)
     return fail(TRIT_ERROR_LOAD,
                 std::string("cannot load model '") + path + "': " + dlerror());

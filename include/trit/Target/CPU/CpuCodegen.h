@@ -72,6 +72,12 @@ LogicalResult compileToObject(ModuleOp module, const CpuTargetOptions &options,
 LogicalResult linkSharedLibrary(ArrayRef<std::string> objects,
                                 StringRef outputPath, std::string &error);
 
+/// Links object files into an executable with the runtime and trit-run's
+/// main (the model is the program itself; its symbols are exported for the
+/// runtime to find).
+LogicalResult linkExecutable(ArrayRef<std::string> objects,
+                             StringRef outputPath, std::string &error);
+
 } // namespace mlir::trit
 
 #endif // TRIT_TARGET_CPU_CPUCODEGEN_H
