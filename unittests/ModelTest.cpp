@@ -5,7 +5,8 @@
 // trit.bitlinear, compiled by trit-export-model + trit-cpu-pipeline into a
 // model library, loaded by the runtime and compared with the same model
 // computed by the scalar reference. Then greedy generation through the
-// runtime must follow the reference's argmax.
+// runtime must follow the reference's argmax, and the model compiled as an
+// executable must print the same tokens.
 //
 //===----------------------------------------------------------------------===//
 
@@ -14,6 +15,8 @@
 #include "trit/runtime.h"
 
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 
 #include <gtest/gtest.h>
 
@@ -176,6 +179,29 @@ TEST_P(ModelTest, CompiledModelMatchesTheReference) {
     sequence.push_back(out[step]);
   }
   trit_model_free(model);
+
+  // The same model as an executable (runtime and trit-run's main inside)
+  // prints the same greedy tokens.
+  std::string exe = (dir + "/model").str();
+  ASSERT_TRUE(succeeded(compileSource(modelSource(embedding, w, g), pipeline,
+                                      CpuTargetOptions{}, exe,
+                                      Artifact::Executable, error,
+                                      &exportOptions)))
+      << error;
+  std::string outFile = (dir + "/out.txt").str();
+  std::optional<llvm::StringRef> redirects[] = {std::nullopt,
+                                                llvm::StringRef(outFile),
+                                                std::nullopt};
+  int rc = llvm::sys::ExecuteAndWait(
+      exe, {exe, "--generate", "6", "--prompt-ids", "4,1"}, std::nullopt,
+      redirects);
+  ASSERT_EQ(rc, 0);
+  auto printed = llvm::MemoryBuffer::getFile(outFile);
+  ASSERT_TRUE(bool(printed));
+  std::string expectedLine;
+  for (int i = 0; i < 6; ++i)
+    expectedLine += (i ? "," : "") + std::to_string(out[i]);
+  EXPECT_EQ((*printed)->getBuffer().trim().str(), expectedLine);
   llvm::sys::fs::remove_directories(dir);
 }
 

@@ -155,10 +155,12 @@ LogicalResult mlir::trit::exportModel(ModuleOp module,
   });
 }
 
-LogicalResult mlir::trit::compileSourceToSharedLibrary(
-    StringRef source, const CpuPipelineOptions &pipeline,
-    const CpuTargetOptions &target, StringRef libraryPath, std::string &error,
-    const ModelExportOptions *model) {
+LogicalResult mlir::trit::compileSource(StringRef source,
+                                        const CpuPipelineOptions &pipeline,
+                                        const CpuTargetOptions &target,
+                                        StringRef libraryPath,
+                                        Artifact artifact, std::string &error,
+                                        const ModelExportOptions *model) {
   DialectRegistry registry;
   registerCompilerDialects(registry);
   MLIRContext context(registry);
@@ -178,7 +180,9 @@ LogicalResult mlir::trit::compileSourceToSharedLibrary(
                                  /*assembly=*/false, error)))
     return failure();
   LogicalResult linked =
-      linkSharedLibrary({objectPath}, libraryPath, error);
+      artifact == Artifact::Executable
+          ? linkExecutable({objectPath}, libraryPath, error)
+          : linkSharedLibrary({objectPath}, libraryPath, error);
   llvm::sys::fs::remove(objectPath);
   return linked;
 }

@@ -67,13 +67,28 @@ struct ModelExportOptions {
 LogicalResult exportModel(ModuleOp module, const ModelExportOptions &options,
                           std::string &error);
 
+/// What compileSource links.
+enum class Artifact { SharedLibrary, Executable };
+
 /// Parses `source`, optionally exports it as a model (`model` non-null),
-/// lowers it with trit-cpu-pipeline, compiles it for `target` and links the
-/// shared library `libraryPath`.
-LogicalResult compileSourceToSharedLibrary(
+/// lowers it with trit-cpu-pipeline, compiles it for `target` and links
+/// `outputPath`: a shared library, or an executable with the runtime (which
+/// needs a model).
+LogicalResult compileSource(StringRef source,
+                            const CpuPipelineOptions &pipeline,
+                            const CpuTargetOptions &target,
+                            StringRef outputPath, Artifact artifact,
+                            std::string &error,
+                            const ModelExportOptions *model = nullptr);
+
+/// compileSource for a shared library.
+inline LogicalResult compileSourceToSharedLibrary(
     StringRef source, const CpuPipelineOptions &pipeline,
     const CpuTargetOptions &target, StringRef libraryPath, std::string &error,
-    const ModelExportOptions *model = nullptr);
+    const ModelExportOptions *model = nullptr) {
+  return compileSource(source, pipeline, target, libraryPath,
+                       Artifact::SharedLibrary, error, model);
+}
 
 } // namespace mlir::trit
 
