@@ -22,7 +22,7 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
   // Ternary level: packed constants, then add/subtract loops on tensors.
   pm.addPass(createTritPackWeightsPass(
       TritPackWeightsPassOptions{options.layout.getValue()}));
-  pm.addNestedPass<func::FuncOp>(createTritTileBitLinearPass(
+  pm.addPass(createTritTileBitLinearPass(
       TritTileBitLinearPassOptions{options.kernel, options.tileN,
                                    options.tileRows, options.tileTokens}));
   pm.addPass(createCanonicalizerPass());

@@ -12,6 +12,7 @@
 #include "trit/Numerics/Packing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -734,34 +735,97 @@ struct TritTileBitLinearPass
     int64_t k = inputType.getShape().back();
     if (ShapedType::isDynamic(k))
       return op->emitOpError("needs a static number of input features");
-    PackedLayout layout = encoding->getLayout();
     auto weightType = cast<RankedTensorType>(weight.getType());
-    int64_t bytesPerRow = weightType.getDimSize(1);
-    int64_t blocks = bytesPerRow / kLanes;
-    int64_t kPad = blocks * kLanes * valuesPerByte(layout);
+    auto bitlinear = dyn_cast<BitLinearOp>(op);
+    func::FuncOp kernelFn = getOrCreateKernel(
+        op->getLoc(), bitlinear != nullptr, encoding->getLayout(),
+        weightType.getDimSize(0), k, weightType.getDimSize(1), tile);
 
+    // The call: [M, K] activations of any M, the weight without its
+    // encoding, the scale.
+    Location loc = op->getLoc();
     Value x2d = lowering.to2D(input);
-    Type lane = kind == KernelKind::Dot ? b.getI8Type() : b.getI16Type();
-    auto [xq, scale] = lowering.paddedActivations(x2d, kPad, lane);
-    Value sumX =
-        kind == KernelKind::Dot ? lowering.tokenSums(xq) : Value();
-    Lowering::KernelOperands ops{kind,    layout,
-                                 xq,      sumX,
-                                 nullptr, nullptr,
-                                 withoutEncoding(b, weight),
-                                 weightType.getDimSize(0), blocks};
-    if (auto bitlinear = dyn_cast<BitLinearOp>(op)) {
-      ops.scale = scale;
-      ops.g = bitlinear.getWeightScale();
-    }
-    Value y = lowering.kernel(ops, tile);
+    FunctionType fnType = kernelFn.getFunctionType();
+    if (x2d.getType() != fnType.getInput(0))
+      x2d = tensor::CastOp::create(b, loc, fnType.getInput(0), x2d);
+    Value plainWeight = withoutEncoding(b, weight);
+    if (plainWeight.getType() != fnType.getInput(1))
+      plainWeight =
+          tensor::CastOp::create(b, loc, fnType.getInput(1), plainWeight);
+    SmallVector<Value> args = {x2d, plainWeight};
+    if (bitlinear)
+      args.push_back(bitlinear.getWeightScale());
+    Value y = func::CallOp::create(b, loc, kernelFn, args).getResult(0);
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+    RankedTensorType flat = resultType;
+    if (resultType.getRank() == 1)
+      flat = RankedTensorType::get({1, resultType.getDimSize(0)},
+                                   resultType.getElementType());
+    else if (resultType.getRank() == 2)
+      flat = resultType;
+    if (flat.getRank() == 2 && y.getType() != flat)
+      y = tensor::CastOp::create(b, loc, flat, y);
     y = lowering.fromTo2D(y, input, resultType);
     if (y.getType() != resultType)
-      y = tensor::CastOp::create(b, op->getLoc(), resultType, y);
+      y = tensor::CastOp::create(b, loc, resultType, y);
     op->getResult(0).replaceAllUsesWith(y);
     op->erase();
     return success();
+  }
+
+  /// One private kernel function per BitLinear (or ternary matmul) shape,
+  /// layout and kernel, shared by every op of that kind: a model's 30 layers
+  /// compile a handful of kernels, not 210.
+  func::FuncOp getOrCreateKernel(Location loc, bool isBitLinear,
+                                 PackedLayout layout, int64_t n, int64_t k,
+                                 int64_t bytesPerRow, const TileSizes &tile) {
+    std::string name = std::string("__trit_") +
+                       (isBitLinear ? "bitlinear_" : "ternary_matmul_") +
+                       stringifyPackedLayout(layout).str() + "_" +
+                       (kind == KernelKind::Dot ? "dot" : "addsub") + "_" +
+                       std::to_string(n) + "x" + std::to_string(k);
+    ModuleOp module = getOperation();
+    if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+      return existing;
+
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToEnd(module.getBody());
+    MLIRContext *ctx = &getContext();
+    Type inElem = isBitLinear ? Type(Float32Type::get(ctx))
+                              : Type(IntegerType::get(ctx, 8));
+    Type outElem = isBitLinear ? Type(Float32Type::get(ctx))
+                               : Type(IntegerType::get(ctx, 32));
+    SmallVector<Type> inputs = {
+        RankedTensorType::get({ShapedType::kDynamic, k}, inElem),
+        RankedTensorType::get({n, bytesPerRow}, IntegerType::get(ctx, 8))};
+    if (isBitLinear)
+      inputs.push_back(Float32Type::get(ctx));
+    Type result = RankedTensorType::get({ShapedType::kDynamic, n}, outElem);
+    auto fn = func::FuncOp::create(b, loc, name,
+                                   b.getFunctionType(inputs, {result}));
+    fn.setPrivate();
+    Block *entry = fn.addEntryBlock();
+    b.setInsertionPointToStart(entry);
+    Lowering lowering(b, loc);
+
+    int64_t blocks = bytesPerRow / kLanes;
+    int64_t kPad = blocks * kLanes * valuesPerByte(layout);
+    Type lane = kind == KernelKind::Dot ? b.getI8Type() : b.getI16Type();
+    auto [xq, scale] =
+        lowering.paddedActivations(entry->getArgument(0), kPad, lane);
+    Value sumX = kind == KernelKind::Dot ? lowering.tokenSums(xq) : Value();
+    Lowering::KernelOperands ops{kind,    layout,
+                                 xq,      sumX,
+                                 nullptr, nullptr,
+                                 entry->getArgument(1), n,
+                                 blocks};
+    if (isBitLinear) {
+      ops.scale = scale;
+      ops.g = entry->getArgument(2);
+    }
+    Value y = lowering.kernel(ops, tile);
+    func::ReturnOp::create(b, loc, y);
+    return fn;
   }
 };
 

@@ -89,11 +89,15 @@ def TritPackWeightsPass : Pass<"trit-pack-weights", "ModuleOp"> {
                            "::mlir::trit::TritDialect"];
 }
 
-def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "func::FuncOp"> {
+def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "ModuleOp"> {
   let summary = "Lower BitLinear on packed weights to tiled add/subtract loops";
   let description = [{
     Lowers `trit.bitlinear`, `trit.ternary_matmul` (on packed weights) and
-    `trit.quantize_activations` to loops over tensors:
+    `trit.quantize_activations` to loops over tensors. Each BitLinear
+    becomes a call of a private kernel function (one per shape, layout and
+    kernel, shared by all ops of that kind, named like
+    `__trit_bitlinear_i2_addsub_2560x6912`) that takes `[M, K]` activations
+    of any M, the packed weight and the scale:
 
     - activations are quantized per token (absmax, int8) by `linalg.generic`
       ops into a zero-padded `i16` buffer whose rows cover whole weight
@@ -142,7 +146,8 @@ def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "func::FuncOp"> {
                            "::mlir::math::MathDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
-                           "::mlir::vector::VectorDialect"];
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::func::FuncDialect"];
 }
 
 def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
