@@ -20,7 +20,7 @@ APT_PACKAGES=(
   libomp-22-dev ninja-build cmake
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev
-  python3 python3-numpy
+  python3 python3-numpy python3-torch python3-onnx
 )
 
 log() { printf '[setup] %s\n' "$*"; }
