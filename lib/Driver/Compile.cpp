@@ -97,21 +97,40 @@ void mlir::trit::resolveCpuPipelineOptions(CpuPipelineOptions &options,
   }
 }
 
+namespace {
+/// The target machine and the optimized LLVM IR of `module`.
+struct LoweredModule {
+  std::unique_ptr<llvm::TargetMachine> machine;
+  std::unique_ptr<llvm::LLVMContext> context;
+  std::unique_ptr<llvm::Module> module;
+};
+
+FailureOr<LoweredModule> toOptimizedLLVMIR(ModuleOp module,
+                                           const CpuTargetOptions &target,
+                                           std::string &error) {
+  DiagnosticCollector collector(*module.getContext(), error);
+  LoweredModule result;
+  result.machine = createCpuTargetMachine(target, error);
+  if (!result.machine)
+    return failure();
+  result.context = std::make_unique<llvm::LLVMContext>();
+  result.module = translateAndOptimize(module, *result.context,
+                                       *result.machine, target.optLevel,
+                                       error);
+  if (!result.module)
+    return failure();
+  return result;
+}
+} // namespace
+
 LogicalResult mlir::trit::emitLLVMIR(ModuleOp module,
                                      const CpuTargetOptions &target,
                                      llvm::raw_ostream &os,
                                      std::string &error) {
-  DiagnosticCollector collector(*module.getContext(), error);
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createCpuTargetMachine(target, error);
-  if (!machine)
+  FailureOr<LoweredModule> lowered = toOptimizedLLVMIR(module, target, error);
+  if (failed(lowered))
     return failure();
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(module, context, *machine, target.optLevel, error);
-  if (!llvmModule)
-    return failure();
-  llvmModule->print(os, nullptr);
+  lowered->module->print(os, nullptr);
   return success();
 }
 
@@ -119,15 +138,8 @@ LogicalResult mlir::trit::emitMachineCodeFile(ModuleOp module,
                                               const CpuTargetOptions &target,
                                               StringRef path, bool assembly,
                                               std::string &error) {
-  DiagnosticCollector collector(*module.getContext(), error);
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createCpuTargetMachine(target, error);
-  if (!machine)
-    return failure();
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(module, context, *machine, target.optLevel, error);
-  if (!llvmModule)
+  FailureOr<LoweredModule> lowered = toOptimizedLLVMIR(module, target, error);
+  if (failed(lowered))
     return failure();
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
@@ -135,7 +147,8 @@ LogicalResult mlir::trit::emitMachineCodeFile(ModuleOp module,
     error = "cannot write '" + path.str() + "': " + ec.message();
     return failure();
   }
-  return emitMachineCode(*llvmModule, *machine, os, assembly, error);
+  return emitMachineCode(*lowered->module, *lowered->machine, os, assembly,
+                         error);
 }
 
 LogicalResult mlir::trit::runCpuPipeline(ModuleOp module,

@@ -153,28 +153,6 @@ LogicalResult mlir::trit::emitMachineCode(llvm::Module &llvmModule,
   return success();
 }
 
-LogicalResult mlir::trit::compileToObject(ModuleOp module,
-                                          const CpuTargetOptions &options,
-                                          StringRef objectPath,
-                                          std::string &error) {
-  std::unique_ptr<llvm::TargetMachine> machine =
-      createCpuTargetMachine(options, error);
-  if (!machine)
-    return failure();
-  llvm::LLVMContext context;
-  std::unique_ptr<llvm::Module> llvmModule =
-      translateAndOptimize(module, context, *machine, options.optLevel, error);
-  if (!llvmModule)
-    return failure();
-  std::error_code ec;
-  llvm::raw_fd_ostream os(objectPath, ec, llvm::sys::fs::OF_None);
-  if (ec) {
-    error = "cannot write '" + objectPath.str() + "': " + ec.message();
-    return failure();
-  }
-  return emitMachineCode(*llvmModule, *machine, os, /*assembly=*/false, error);
-}
-
 /// Runs the toolchain's clang++ as a linker driver (with lld).
 static LogicalResult runLinker(ArrayRef<std::string> args, StringRef output,
                                std::string &error) {

@@ -63,10 +63,6 @@ LogicalResult emitMachineCode(llvm::Module &llvmModule,
                               llvm::raw_pwrite_stream &os, bool assembly,
                               std::string &error);
 
-/// All of the above: writes the object file for `module` to `objectPath`.
-LogicalResult compileToObject(ModuleOp module, const CpuTargetOptions &options,
-                              StringRef objectPath, std::string &error);
-
 /// Links object files into a shared library that loads libomp and libc.
 /// Runs clang (as a linker driver, with lld) from the LLVM 22 toolchain.
 LogicalResult linkSharedLibrary(ArrayRef<std::string> objects,
