@@ -50,7 +50,7 @@ static cl::opt<int64_t> streamBytes(
     "stream-mib",
     cl::desc("MiB of distinct packed weights to cycle through (must exceed "
              "the last-level cache)"),
-    cl::init(256));
+    cl::init(1024));
 static cl::list<std::string>
     onlyShapes("shapes",
                cl::desc("Only these shapes, as NxK (default: all four)"),
