@@ -210,6 +210,8 @@ int main(int argc, char **argv) {
         return 1;
       }
       double compileSeconds = secondsSince(compileStart);
+      std::fprintf(stderr, "compiled %s %s %s in %.2f s\n", kernel.c_str(),
+                   layout.c_str(), name.c_str(), compileSeconds);
       SharedLibrary library(libPath);
       auto *fn = library.lookup<BitLinearFn>("_mlir_ciface_bitlinear");
       if (!fn) {
@@ -275,7 +277,6 @@ int main(int argc, char **argv) {
           std::fflush(stdout);
         }
       }
-      (void)compileSeconds;
     }
   }
   }
