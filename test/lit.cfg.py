@@ -9,7 +9,7 @@ from lit.llvm.subst import ToolSubst
 
 config.name = "TRIT"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".test"]
+config.suffixes = [".mlir", ".test", ".onnxtext"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.trit_obj_root, "test")
 config.excludes = ["CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
@@ -32,7 +32,7 @@ if lit_config.params.get("verify_roundtrip"):
 tool_dirs = [config.trit_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     [trit_opt, "FileCheck", "not", "count", "split-file"], tool_dirs)
-llvm_config.add_tool_substitutions(["trit-run"], [config.trit_tools_dir])
+llvm_config.add_tool_substitutions(["trit-run", "tritc"], [config.trit_tools_dir])
 
 # A hand-written model library (unittests/FakeModel.cpp) for runtime tests.
 config.substitutions.append(

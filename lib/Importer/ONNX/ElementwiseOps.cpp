@@ -1,0 +1,455 @@
+//===- ElementwiseOps.cpp - ONNX elementwise ops ----------------*- C++ -*-===//
+//
+// One arith or math op per ONNX op on operands of the result's shape
+// (graph contract, section 1). Small integer computations on constants
+// (shape arithmetic) are folded at import time instead.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::trit::onnx_import;
+
+namespace {
+/// Integer constants up to this size are folded by the importer.
+constexpr int64_t kMaxFoldedElements = 1024;
+
+enum class Binary { Add, Sub, Mul, Div, Max, Min, Pow, Equal, Greater, Less };
+
+/// Static numpy broadcasting of constant shapes; nullopt if incompatible.
+std::optional<SmallVector<int64_t>> broadcastStatic(ArrayRef<int64_t> a,
+                                                    ArrayRef<int64_t> b) {
+  size_t rank = std::max(a.size(), b.size());
+  SmallVector<int64_t> out(rank);
+  for (size_t i = 0; i < rank; ++i) {
+    int64_t da = i + a.size() >= rank ? a[i + a.size() - rank] : 1;
+    int64_t db = i + b.size() >= rank ? b[i + b.size() - rank] : 1;
+    if (da != db && da != 1 && db != 1)
+      return std::nullopt;
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+/// The flat index into a tensor of `shape` broadcast to `result`.
+int64_t broadcastIndex(int64_t flat, ArrayRef<int64_t> result,
+                       ArrayRef<int64_t> shape) {
+  int64_t index = 0, stride = 1;
+  for (int64_t i = result.size() - 1, j = shape.size() - 1; j >= 0; --i, --j) {
+    int64_t coord = flat % result[i];
+    flat /= result[i];
+    if (shape[j] != 1)
+      index += coord * stride;
+    stride *= shape[j];
+  }
+  return index;
+}
+
+bool foldable(const OnnxValue *v) {
+  return v && v->constant && !v->constant->isFloat() &&
+         v->constant->numElements() <= kMaxFoldedElements;
+}
+
+int64_t foldInt(Binary kind, int64_t x, int64_t y) {
+  switch (kind) {
+  case Binary::Add: return x + y;
+  case Binary::Sub: return x - y;
+  case Binary::Mul: return x * y;
+  case Binary::Div: return y == 0 ? 0 : x / y;
+  case Binary::Max: return std::max(x, y);
+  case Binary::Min: return std::min(x, y);
+  case Binary::Pow: return static_cast<int64_t>(std::pow(x, y));
+  case Binary::Equal: return x == y;
+  case Binary::Greater: return x > y;
+  case Binary::Less: return x < y;
+  }
+  return 0;
+}
+
+bool isComparison(Binary kind) {
+  return kind == Binary::Equal || kind == Binary::Greater ||
+         kind == Binary::Less;
+}
+
+Value createBinary(GraphBuilder &g, Binary kind, Value x, Value y) {
+  OpBuilder &b = g.b;
+  Location loc = g.loc;
+  bool isFloat = isa<FloatType>(getElementTypeOrSelf(x.getType()));
+  switch (kind) {
+  case Binary::Add:
+    return isFloat ? Value(arith::AddFOp::create(b, loc, x, y))
+                   : Value(arith::AddIOp::create(b, loc, x, y));
+  case Binary::Sub:
+    return isFloat ? Value(arith::SubFOp::create(b, loc, x, y))
+                   : Value(arith::SubIOp::create(b, loc, x, y));
+  case Binary::Mul:
+    return isFloat ? Value(arith::MulFOp::create(b, loc, x, y))
+                   : Value(arith::MulIOp::create(b, loc, x, y));
+  case Binary::Div:
+    return isFloat ? Value(arith::DivFOp::create(b, loc, x, y))
+                   : Value(arith::DivSIOp::create(b, loc, x, y));
+  case Binary::Max:
+    return isFloat ? Value(arith::MaximumFOp::create(b, loc, x, y))
+                   : Value(arith::MaxSIOp::create(b, loc, x, y));
+  case Binary::Min:
+    return isFloat ? Value(arith::MinimumFOp::create(b, loc, x, y))
+                   : Value(arith::MinSIOp::create(b, loc, x, y));
+  case Binary::Pow:
+    return math::PowFOp::create(b, loc, x, y);
+  case Binary::Equal:
+    return isFloat ? Value(arith::CmpFOp::create(b, loc,
+                                                 arith::CmpFPredicate::OEQ, x, y))
+                   : Value(arith::CmpIOp::create(b, loc,
+                                                 arith::CmpIPredicate::eq, x, y));
+  case Binary::Greater:
+    return isFloat ? Value(arith::CmpFOp::create(b, loc,
+                                                 arith::CmpFPredicate::OGT, x, y))
+                   : Value(arith::CmpIOp::create(b, loc,
+                                                 arith::CmpIPredicate::sgt, x, y));
+  case Binary::Less:
+    return isFloat ? Value(arith::CmpFOp::create(b, loc,
+                                                 arith::CmpFPredicate::OLT, x, y))
+                   : Value(arith::CmpIOp::create(b, loc,
+                                                 arith::CmpIPredicate::slt, x, y));
+  }
+  return {};
+}
+
+LogicalResult convertBinary(GraphBuilder &g, Binary kind) {
+  OnnxValue *x = g.input(0), *y = g.input(1);
+  if (!x || !y || g.node->input_size() != 2)
+    return g.fail("expects two inputs");
+  Type xe = g.typeOf(*x).getElementType(), ye = g.typeOf(*y).getElementType();
+  if (kind == Binary::Pow && isa<FloatType>(xe) && !isa<FloatType>(ye) &&
+      y->constant) {
+    // An integer exponent known at import time: use it as f32.
+    auto exponent = std::make_shared<ConstTensor>(*y->constant);
+    exponent->elementType = xe;
+    for (int64_t v : exponent->ints)
+      exponent->floats.push_back(static_cast<float>(v));
+    exponent->ints.clear();
+    OnnxValue converted{Value(), exponent};
+    OnnxValue *operands[] = {x, &converted};
+    FailureOr<SmallVector<OpFoldResult>> sizes = g.broadcastSizes(operands);
+    if (failed(sizes))
+      return failure();
+    FailureOr<Value> vx = g.broadcastTo(*x, *sizes);
+    FailureOr<Value> vy = g.broadcastTo(converted, *sizes);
+    if (failed(vx) || failed(vy))
+      return failure();
+    g.setOutput(0, createBinary(g, kind, *vx, *vy));
+    return success();
+  }
+  if (xe != ye)
+    return g.fail("operand element types differ");
+  if (kind == Binary::Pow && !isa<FloatType>(xe))
+    return g.fail("integer Pow is not supported");
+
+  // Integer shape arithmetic on constants is folded.
+  if (foldable(x) && foldable(y)) {
+    std::optional<SmallVector<int64_t>> shape =
+        broadcastStatic(x->constant->shape, y->constant->shape);
+    if (!shape)
+      return g.fail("constant operand shapes cannot be broadcast together");
+    auto out = std::make_shared<ConstTensor>();
+    out->shape = *shape;
+    out->elementType = isComparison(kind) ? g.b.getI1Type() : xe;
+    int64_t n = out->numElements();
+    for (int64_t i = 0; i < n; ++i)
+      out->ints.push_back(foldInt(
+          kind, x->constant->ints[broadcastIndex(i, *shape, x->constant->shape)],
+          y->constant->ints[broadcastIndex(i, *shape, y->constant->shape)]));
+    g.setOutput(0, OnnxValue{Value(), out});
+    return success();
+  }
+
+  OnnxValue *operands[] = {x, y};
+  FailureOr<SmallVector<OpFoldResult>> sizes = g.broadcastSizes(operands);
+  if (failed(sizes))
+    return failure();
+  FailureOr<Value> vx = g.broadcastTo(*x, *sizes);
+  if (failed(vx))
+    return failure();
+  FailureOr<Value> vy = g.broadcastTo(*y, *sizes);
+  if (failed(vy))
+    return failure();
+  g.setOutput(0, createBinary(g, kind, *vx, *vy));
+  return success();
+}
+
+template <Binary kind>
+LogicalResult binary(GraphBuilder &g) {
+  return convertBinary(g, kind);
+}
+
+/// Fails unless input 0 is a float tensor; returns it.
+FailureOr<Value> floatInput(GraphBuilder &g) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  if (!isa<FloatType>(getElementTypeOrSelf(x->getType())))
+    return g.fail("only float tensors are supported");
+  return x;
+}
+
+template <typename OpTy>
+LogicalResult unaryFloat(GraphBuilder &g) {
+  FailureOr<Value> x = floatInput(g);
+  if (failed(x))
+    return failure();
+  g.setOutput(0, Value(OpTy::create(g.b, g.loc, *x)));
+  return success();
+}
+
+LogicalResult convertAbs(GraphBuilder &g) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  if (isa<FloatType>(getElementTypeOrSelf(x->getType())))
+    g.setOutput(0, Value(math::AbsFOp::create(g.b, g.loc, *x)));
+  else
+    g.setOutput(0, Value(math::AbsIOp::create(g.b, g.loc, *x)));
+  return success();
+}
+
+LogicalResult convertNeg(GraphBuilder &g) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  Type elementType = getElementTypeOrSelf(x->getType());
+  if (isa<FloatType>(elementType)) {
+    g.setOutput(0, Value(arith::NegFOp::create(g.b, g.loc, *x)));
+    return success();
+  }
+  Value zero = g.splat(0, elementType, g.sizes(*x));
+  g.setOutput(0, Value(arith::SubIOp::create(g.b, g.loc, zero, *x)));
+  return success();
+}
+
+LogicalResult convertReciprocal(GraphBuilder &g) {
+  FailureOr<Value> x = floatInput(g);
+  if (failed(x))
+    return failure();
+  Value one = g.splat(1.0, getElementTypeOrSelf(x->getType()), g.sizes(*x));
+  g.setOutput(0, Value(arith::DivFOp::create(g.b, g.loc, one, *x)));
+  return success();
+}
+
+LogicalResult convertRelu(GraphBuilder &g) {
+  FailureOr<Value> x = floatInput(g);
+  if (failed(x))
+    return failure();
+  Value zero = g.splat(0.0, getElementTypeOrSelf(x->getType()), g.sizes(*x));
+  g.setOutput(0, Value(arith::MaximumFOp::create(g.b, g.loc, *x, zero)));
+  return success();
+}
+
+/// Sigmoid has no single arith/math op: 1 / (1 + exp(-x)).
+LogicalResult convertSigmoid(GraphBuilder &g) {
+  FailureOr<Value> x = floatInput(g);
+  if (failed(x))
+    return failure();
+  SmallVector<OpFoldResult> sizes = g.sizes(*x);
+  Type f32 = getElementTypeOrSelf(x->getType());
+  Value neg = arith::NegFOp::create(g.b, g.loc, *x);
+  Value exp = math::ExpOp::create(g.b, g.loc, neg);
+  Value one = g.splat(1.0, f32, sizes);
+  Value den = arith::AddFOp::create(g.b, g.loc, one, exp);
+  g.setOutput(0, Value(arith::DivFOp::create(g.b, g.loc, one, den)));
+  return success();
+}
+
+/// Clip(x, lo, hi): maximumf with lo, then minimumf with hi; an absent
+/// bound has no op.
+LogicalResult convertClip(GraphBuilder &g) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  Type elementType = getElementTypeOrSelf(x->getType());
+  bool isFloat = isa<FloatType>(elementType);
+  SmallVector<OpFoldResult> sizes = g.sizes(*x);
+  auto scalarConstant = [&](float value) {
+    auto c = std::make_shared<ConstTensor>();
+    c->elementType = elementType;
+    c->floats.push_back(value);
+    return OnnxValue{Value(), c};
+  };
+  std::optional<OnnxValue> bounds[2];
+  if (g.opset < 11) {
+    if (!isFloat)
+      return g.fail("integer Clip needs opset 11 or later");
+    if (g.attribute("min"))
+      bounds[0] = scalarConstant(g.floatAttr("min", 0));
+    if (g.attribute("max"))
+      bounds[1] = scalarConstant(g.floatAttr("max", 0));
+  } else {
+    for (unsigned i = 0; i < 2; ++i)
+      if (OnnxValue *bound = g.input(i + 1)) {
+        RankedTensorType type = g.typeOf(*bound);
+        if (type.hasStaticShape() && type.getNumElements() != 1)
+          return g.fail("Clip bounds must be scalars");
+        if (type.getElementType() != elementType)
+          return g.fail("Clip bound element type differs from the input's");
+        bounds[i] = *bound;
+      }
+  }
+  Value result = *x;
+  for (unsigned i = 0; i < 2; ++i) {
+    if (!bounds[i])
+      continue;
+    OnnxValue *bound = g.input(i + 1);
+    FailureOr<Value> v = g.broadcastTo(bound && g.opset >= 11 ? *bound
+                                                              : *bounds[i],
+                                       sizes);
+    if (failed(v))
+      return failure();
+    if (i == 0)
+      result = isFloat ? Value(arith::MaximumFOp::create(g.b, g.loc, result, *v))
+                       : Value(arith::MaxSIOp::create(g.b, g.loc, result, *v));
+    else
+      result = isFloat ? Value(arith::MinimumFOp::create(g.b, g.loc, result, *v))
+                       : Value(arith::MinSIOp::create(g.b, g.loc, result, *v));
+  }
+  g.setOutput(0, result);
+  return success();
+}
+
+LogicalResult convertIdentity(GraphBuilder &g) {
+  OnnxValue *x = g.input(0);
+  if (!x)
+    return g.fail("input 0 is missing");
+  g.setOutput(0, *x);
+  return success();
+}
+
+/// Converts constant data to `to`.
+ConstTensor castConstant(const ConstTensor &in, Type to) {
+  ConstTensor out;
+  out.shape = in.shape;
+  out.elementType = to;
+  int64_t n = in.numElements();
+  for (int64_t i = 0; i < n; ++i) {
+    double v = in.at(i);
+    if (isa<FloatType>(to))
+      out.floats.push_back(static_cast<float>(v));
+    else if (to.isInteger(1))
+      out.ints.push_back(v != 0);
+    else
+      out.ints.push_back(static_cast<int64_t>(v));
+  }
+  return out;
+}
+
+LogicalResult convertCast(GraphBuilder &g) {
+  OnnxValue *x = g.input(0);
+  if (!x)
+    return g.fail("input 0 is missing");
+  const onnx::AttributeProto *toAttr = g.attribute("to");
+  if (!toAttr)
+    return g.fail("attribute 'to' is missing");
+  Type to = convertElementType(g.context, toAttr->i());
+  if (!to)
+    return g.fail("cast to unsupported element type " +
+                  onnx::TensorProto::DataType_Name(
+                      static_cast<onnx::TensorProto::DataType>(toAttr->i())));
+  Type from = g.typeOf(*x).getElementType();
+  if (from == to) {
+    g.setOutput(0, *x);
+    return success();
+  }
+  if (x->constant && x->constant->numElements() <= kMaxFoldedElements) {
+    g.setOutput(0, OnnxValue{Value(), std::make_shared<ConstTensor>(
+                                          castConstant(*x->constant, to))});
+    return success();
+  }
+  Value v = g.materialize(*x);
+  auto resultType = cast<RankedTensorType>(v.getType()).clone(to);
+  Value result;
+  if (isa<FloatType>(from)) {
+    if (to.isInteger(1)) {
+      Value zero = g.splat(0.0, from, g.sizes(v));
+      result = arith::CmpFOp::create(g.b, g.loc, arith::CmpFPredicate::UNE, v,
+                                     zero);
+    } else {
+      result = arith::FPToSIOp::create(g.b, g.loc, resultType, v);
+    }
+  } else if (from.isInteger(1)) {
+    result = isa<FloatType>(to)
+                 ? Value(arith::UIToFPOp::create(g.b, g.loc, resultType, v))
+                 : Value(arith::ExtUIOp::create(g.b, g.loc, resultType, v));
+  } else if (isa<FloatType>(to)) {
+    result = arith::SIToFPOp::create(g.b, g.loc, resultType, v);
+  } else if (to.isInteger(1)) {
+    Value zero = g.splat(0, from, g.sizes(v));
+    result = arith::CmpIOp::create(g.b, g.loc, arith::CmpIPredicate::ne, v,
+                                   zero);
+  } else if (to.getIntOrFloatBitWidth() > from.getIntOrFloatBitWidth()) {
+    result = arith::ExtSIOp::create(g.b, g.loc, resultType, v);
+  } else {
+    result = arith::TruncIOp::create(g.b, g.loc, resultType, v);
+  }
+  g.setOutput(0, result);
+  return success();
+}
+
+/// Where(c, x, y): arith.select on tensors of the broadcast shape.
+LogicalResult convertWhere(GraphBuilder &g) {
+  OnnxValue *c = g.input(0), *x = g.input(1), *y = g.input(2);
+  if (!c || !x || !y)
+    return g.fail("expects three inputs");
+  OnnxValue *operands[] = {c, x, y};
+  FailureOr<SmallVector<OpFoldResult>> sizes = g.broadcastSizes(operands);
+  if (failed(sizes))
+    return failure();
+  FailureOr<Value> vc = g.broadcastTo(*c, *sizes);
+  if (failed(vc))
+    return failure();
+  FailureOr<Value> vx = g.broadcastTo(*x, *sizes);
+  if (failed(vx))
+    return failure();
+  FailureOr<Value> vy = g.broadcastTo(*y, *sizes);
+  if (failed(vy))
+    return failure();
+  g.setOutput(0, Value(arith::SelectOp::create(g.b, g.loc, *vc, *vx, *vy)));
+  return success();
+}
+} // namespace
+
+void mlir::trit::onnx_import::addElementwiseConverters(
+    llvm::StringMap<OpConverter> &t) {
+  t["Add"] = binary<Binary::Add>;
+  t["Sub"] = binary<Binary::Sub>;
+  t["Mul"] = binary<Binary::Mul>;
+  t["Div"] = binary<Binary::Div>;
+  t["Pow"] = binary<Binary::Pow>;
+  t["Max"] = binary<Binary::Max>;
+  t["Min"] = binary<Binary::Min>;
+  t["Equal"] = binary<Binary::Equal>;
+  t["Greater"] = binary<Binary::Greater>;
+  t["Less"] = binary<Binary::Less>;
+  t["Abs"] = convertAbs;
+  t["Neg"] = convertNeg;
+  t["Round"] = unaryFloat<math::RoundEvenOp>;
+  t["Sqrt"] = unaryFloat<math::SqrtOp>;
+  t["Exp"] = unaryFloat<math::ExpOp>;
+  t["Log"] = unaryFloat<math::LogOp>;
+  t["Tanh"] = unaryFloat<math::TanhOp>;
+  t["Erf"] = unaryFloat<math::ErfOp>;
+  t["Cos"] = unaryFloat<math::CosOp>;
+  t["Sin"] = unaryFloat<math::SinOp>;
+  t["Floor"] = unaryFloat<math::FloorOp>;
+  t["Ceil"] = unaryFloat<math::CeilOp>;
+  t["Reciprocal"] = convertReciprocal;
+  t["Relu"] = convertRelu;
+  t["Sigmoid"] = convertSigmoid;
+  t["Clip"] = convertClip;
+  t["Identity"] = convertIdentity;
+  t["Cast"] = convertCast;
+  t["Where"] = convertWhere;
+}

@@ -1,0 +1,175 @@
+//===- GraphBuilder.h - state of one ONNX graph import ----------*- C++ -*-===//
+//
+// Private to the ONNX importer (compiled with -fexceptions, sees onnx.pb.h).
+// A GraphBuilder walks the nodes of one GraphProto in order and emits the
+// graph contract (docs/graph-contract.md) into one func.func.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef TRIT_LIB_IMPORTER_ONNX_GRAPHBUILDER_H
+#define TRIT_LIB_IMPORTER_ONNX_GRAPHBUILDER_H
+
+#include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/TypeUtilities.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+#include "onnx/onnx_pb.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::trit::onnx_import {
+
+/// Tensor data known at import time: an initializer, a Constant, or a small
+/// integer shape computation folded by the importer. Floats of every width
+/// are held as f32, integers (and bools) as int64.
+struct ConstTensor {
+  SmallVector<int64_t> shape;
+  /// f32, i64, i32 or i1.
+  Type elementType;
+  std::vector<float> floats;
+  std::vector<int64_t> ints;
+  /// The ONNX name it came from (names its resource blob).
+  std::string name;
+
+  bool isFloat() const { return isa<FloatType>(elementType); }
+  int64_t numElements() const;
+  /// Element `i` as a double, whichever storage holds it.
+  double at(int64_t i) const { return isFloat() ? floats[i] : ints[i]; }
+};
+
+/// Decodes `tensor` (inline, raw or external data relative to `modelDir`).
+/// On failure sets `error`.
+std::optional<ConstTensor> decodeTensor(MLIRContext *context,
+                                        const onnx::TensorProto &tensor,
+                                        StringRef modelDir,
+                                        std::string &error);
+
+/// The MLIR element type of an ONNX data type; null if unsupported.
+Type convertElementType(MLIRContext *context, int32_t dataType);
+
+/// An ONNX value: an SSA value, compile-time data, or both (data that has
+/// been materialized as an arith.constant).
+struct OnnxValue {
+  Value value;
+  std::shared_ptr<ConstTensor> constant;
+};
+
+class GraphBuilder {
+public:
+  GraphBuilder(MLIRContext *context, OpBuilder &builder, int64_t opset,
+               StringRef modelDir)
+      : context(context), b(builder), opset(opset), modelDir(modelDir) {}
+
+  /// Emits `graph` into the body of `func` (whose arguments are the graph
+  /// inputs, in order `inputNames`); returns the values of the graph outputs.
+  FailureOr<SmallVector<Value>> importGraph(const onnx::GraphProto &graph,
+                                            ArrayRef<std::string> inputNames,
+                                            ValueRange arguments);
+
+  /// Decodes every initializer into the value table.
+  LogicalResult addInitializers(const onnx::GraphProto &graph);
+
+  std::string error;
+
+  //===--------------------------------------------------------------------===//
+  // Used by the op converters.
+  //===--------------------------------------------------------------------===//
+
+  MLIRContext *context;
+  OpBuilder &b;
+  int64_t opset;
+  std::string modelDir;
+  /// The node being converted and its location.
+  const onnx::NodeProto *node = nullptr;
+  Location loc = UnknownLoc::get(context);
+
+  /// Fails with `message` about the current node.
+  LogicalResult fail(const Twine &message);
+
+  /// Input `i` of the current node; null when absent (optional, empty name).
+  OnnxValue *input(unsigned i);
+  /// Input `i` as an SSA value (materializing constants); fails if absent.
+  FailureOr<Value> inputValue(unsigned i);
+  /// Input `i` as compile-time data; fails with a message if it is not.
+  FailureOr<const ConstTensor *> constantInput(unsigned i, StringRef what);
+  /// Input `i` as a list of integers (axes, shapes); fails if not constant.
+  FailureOr<SmallVector<int64_t>> intsInput(unsigned i, StringRef what);
+  /// Binds output `i` of the current node.
+  void setOutput(unsigned i, Value value);
+  void setOutput(unsigned i, OnnxValue value);
+
+  /// Attributes of the current node.
+  const onnx::AttributeProto *attribute(StringRef name);
+  int64_t intAttr(StringRef name, int64_t defaultValue);
+  float floatAttr(StringRef name, float defaultValue);
+  std::optional<SmallVector<int64_t>> intsAttr(StringRef name);
+
+  /// The ranked tensor type of a value (constants included).
+  RankedTensorType typeOf(const OnnxValue &v);
+  /// The SSA value of `v`, materializing its constant on first use.
+  Value materialize(OnnxValue &v);
+  /// An arith.constant of `data` (dense_resource unless tiny).
+  Value createConstant(const ConstTensor &data, StringRef name);
+
+  /// `tensor.dim %t, i`, shared per value and dimension.
+  Value dim(Value t, int64_t i);
+  /// Every dimension of `t` as an OpFoldResult.
+  SmallVector<OpFoldResult> sizes(Value t);
+  /// A tensor.empty of `shape` (dynamic sizes from `dynamicSizes`).
+  Value empty(ArrayRef<OpFoldResult> shape, Type elementType);
+  /// A linalg.fill of `value` into a tensor.empty of `shape`.
+  Value filled(ArrayRef<OpFoldResult> shape, Type elementType,
+               TypedAttr value);
+
+  /// Makes operand `v` of an elementwise op have the result shape
+  /// `resultSizes` (graph contract: scalar splats, collapse_shape +
+  /// linalg.broadcast). Fails if `v` cannot broadcast to it.
+  FailureOr<Value> broadcastTo(OnnxValue &v, ArrayRef<OpFoldResult> resultSizes);
+  /// A splat of the scalar `value` of `elementType` with shape `sizes`.
+  Value splat(double value, Type elementType, ArrayRef<OpFoldResult> sizes);
+  /// Numpy broadcasting of the operands' shapes, the dynamic sizes taken
+  /// from the operand that has them.
+  FailureOr<SmallVector<OpFoldResult>>
+  broadcastSizes(ArrayRef<OnnxValue *> operands);
+
+  /// tensor.collapse_shape / expand_shape between `v` and `shape` if one
+  /// of them fits, else tensor.reshape (static result only).
+  FailureOr<Value> reshape(Value v, ArrayRef<OpFoldResult> shape);
+  /// linalg.transpose of `v` with `perm`.
+  Value transpose(Value v, ArrayRef<int64_t> perm);
+
+private:
+  LogicalResult convertNode(const onnx::NodeProto &node);
+
+  llvm::StringMap<OnnxValue> values;
+  DenseMap<std::pair<Value, int64_t>, Value> dims;
+  DenseMap<int64_t, Value> indexConstants;
+  unsigned constantCounter = 0;
+};
+
+/// One converter per ONNX op type; each returns failure with
+/// `builder.error` set.
+using OpConverter = LogicalResult (*)(GraphBuilder &builder);
+/// The converter for `opType` in the default domain, or null.
+OpConverter lookupConverter(StringRef opType);
+
+// Registration tables of each converter file.
+void addElementwiseConverters(llvm::StringMap<OpConverter> &table);
+void addLinalgConverters(llvm::StringMap<OpConverter> &table);
+void addShapeConverters(llvm::StringMap<OpConverter> &table);
+
+/// Shapes of OpFoldResults: static sizes or ShapedType::kDynamic.
+SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes);
+/// Normalizes `axis` of a rank-`rank` tensor; nullopt if out of range.
+std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
+
+} // namespace mlir::trit::onnx_import
+
+#endif // TRIT_LIB_IMPORTER_ONNX_GRAPHBUILDER_H

@@ -1,0 +1,423 @@
+//===- LinalgOps.cpp - ONNX ops that become linalg structured ops -*- C++ -*-=//
+//
+// MatMul and Gemm (graph contract, section 2), reductions, Transpose,
+// Softmax and Gather.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace mlir::trit::onnx_import;
+
+namespace {
+std::string typeString(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type;
+  return s;
+}
+
+/// A rank-2 `linalg.matmul` of `x [M, K]` by `w [K, N]` into a zero-filled
+/// init.
+FailureOr<Value> matmul2D(GraphBuilder &g, Value x, Value w) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto wt = cast<RankedTensorType>(w.getType());
+  int64_t k = xt.getDimSize(1), kw = wt.getDimSize(0);
+  if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(kw) && k != kw)
+    return g.fail("MatMul of " + typeString(xt) + " by " + typeString(wt) +
+                  ": inner dimensions differ");
+  SmallVector<OpFoldResult> shape = {g.sizes(x)[0], g.sizes(w)[1]};
+  Value acc = g.filled(shape, xt.getElementType(),
+                       g.b.getZeroAttr(xt.getElementType()));
+  return linalg::MatmulOp::create(g.b, g.loc, ValueRange{x, w},
+                                  ValueRange{acc})
+      ->getResult(0);
+}
+
+/// MatMul of an activation `x [..., K]` by `w [K, N]`: rank 2 directly,
+/// rank > 2 collapsed to [M, K] and expanded back.
+FailureOr<Value> matmulByMatrix(GraphBuilder &g, Value x, Value w) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  int64_t r = xt.getRank();
+  if (r == 2)
+    return matmul2D(g, x, w);
+  ReassociationIndices lead;
+  for (int64_t i = 0; i < r - 1; ++i)
+    lead.push_back(i);
+  SmallVector<ReassociationIndices> reassociation = {lead, {r - 1}};
+  int64_t m = 1;
+  for (int64_t i = 0; i < r - 1; ++i)
+    m = ShapedType::isDynamic(xt.getDimSize(i)) || ShapedType::isDynamic(m)
+            ? ShapedType::kDynamic
+            : m * xt.getDimSize(i);
+  auto collapsedType =
+      RankedTensorType::get({m, xt.getDimSize(r - 1)}, xt.getElementType());
+  Value x2 = tensor::CollapseShapeOp::create(g.b, g.loc, collapsedType, x,
+                                             reassociation);
+  FailureOr<Value> y2 = matmul2D(g, x2, w);
+  if (failed(y2))
+    return failure();
+  SmallVector<OpFoldResult> outSizes = g.sizes(x);
+  outSizes.back() = g.sizes(w)[1];
+  auto resultType = RankedTensorType::get(staticShape(outSizes),
+                                          xt.getElementType());
+  return tensor::ExpandShapeOp::create(g.b, g.loc, resultType, *y2,
+                                       reassociation, outSizes)
+      .getResult();
+}
+
+/// MatMul of two activations with equal batch dimensions: batch_matmul on
+/// the batch dimensions collapsed to one.
+FailureOr<Value> batchMatmul(GraphBuilder &g, Value x, Value y) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto yt = cast<RankedTensorType>(y.getType());
+  int64_t r = xt.getRank();
+  if (yt.getRank() != r)
+    return g.fail("MatMul of " + typeString(xt) + " by " + typeString(yt) +
+                  ": batch dimensions must match (broadcasting them is not "
+                  "supported)");
+  for (int64_t i = 0; i < r - 2; ++i)
+    if (xt.getDimSize(i) != yt.getDimSize(i))
+      return g.fail("MatMul of " + typeString(xt) + " by " + typeString(yt) +
+                    ": batch dimensions must match (broadcasting them is not "
+                    "supported)");
+  SmallVector<ReassociationIndices> reassociation;
+  ReassociationIndices batch;
+  for (int64_t i = 0; i < r - 2; ++i)
+    batch.push_back(i);
+  reassociation = {batch, {r - 2}, {r - 1}};
+  auto collapse = [&](Value v) -> Value {
+    if (r == 3)
+      return v;
+    auto t = cast<RankedTensorType>(v.getType());
+    int64_t n = 1;
+    for (int64_t i = 0; i < r - 2; ++i)
+      n = ShapedType::isDynamic(t.getDimSize(i)) || ShapedType::isDynamic(n)
+              ? ShapedType::kDynamic
+              : n * t.getDimSize(i);
+    auto ct = RankedTensorType::get(
+        {n, t.getDimSize(r - 2), t.getDimSize(r - 1)}, t.getElementType());
+    return tensor::CollapseShapeOp::create(g.b, g.loc, ct, v, reassociation);
+  };
+  Value x3 = collapse(x), y3 = collapse(y);
+  SmallVector<OpFoldResult> accShape = {g.sizes(x3)[0], g.sizes(x3)[1],
+                                        g.sizes(y3)[2]};
+  Value acc = g.filled(accShape, xt.getElementType(),
+                       g.b.getZeroAttr(xt.getElementType()));
+  Value z = linalg::BatchMatmulOp::create(g.b, g.loc, ValueRange{x3, y3},
+                                          ValueRange{acc})
+                ->getResult(0);
+  if (r == 3)
+    return z;
+  SmallVector<OpFoldResult> outSizes = g.sizes(x);
+  outSizes.back() = g.sizes(y)[r - 1];
+  auto resultType =
+      RankedTensorType::get(staticShape(outSizes), xt.getElementType());
+  return tensor::ExpandShapeOp::create(g.b, g.loc, resultType, z,
+                                       reassociation, outSizes)
+      .getResult();
+}
+
+LogicalResult convertMatMul(GraphBuilder &g) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> w = g.inputValue(1);
+  if (failed(w))
+    return failure();
+  auto xt = cast<RankedTensorType>(x->getType());
+  auto wt = cast<RankedTensorType>(w->getType());
+  if (!isa<FloatType>(xt.getElementType()) || xt.getElementType() != wt.getElementType())
+    return g.fail("only float MatMul is supported");
+  if (xt.getRank() < 2 || wt.getRank() < 2)
+    return g.fail("MatMul with a rank-1 operand is not supported");
+  FailureOr<Value> y = wt.getRank() == 2 ? matmulByMatrix(g, *x, *w)
+                                         : batchMatmul(g, *x, *w);
+  if (failed(y))
+    return failure();
+  g.setOutput(0, *y);
+  return success();
+}
+
+/// Gemm: alpha * A' * B' + beta * C, with A' / B' transposed on request.
+LogicalResult convertGemm(GraphBuilder &g) {
+  FailureOr<Value> a = g.inputValue(0);
+  if (failed(a))
+    return failure();
+  FailureOr<Value> bv = g.inputValue(1);
+  if (failed(bv))
+    return failure();
+  if (cast<RankedTensorType>(a->getType()).getRank() != 2 ||
+      cast<RankedTensorType>(bv->getType()).getRank() != 2)
+    return g.fail("Gemm operands must be of rank 2");
+  Value lhs = *a, rhs = *bv;
+  if (g.intAttr("transA", 0))
+    lhs = g.transpose(lhs, {1, 0});
+  if (g.intAttr("transB", 0))
+    rhs = g.transpose(rhs, {1, 0});
+  FailureOr<Value> y = matmul2D(g, lhs, rhs);
+  if (failed(y))
+    return failure();
+  Value result = *y;
+  Type f32 = getElementTypeOrSelf(result.getType());
+  SmallVector<OpFoldResult> sizes = g.sizes(result);
+  float alpha = g.floatAttr("alpha", 1.0f), beta = g.floatAttr("beta", 1.0f);
+  if (alpha != 1.0f)
+    result = arith::MulFOp::create(g.b, g.loc, result,
+                                   g.splat(alpha, f32, sizes));
+  if (OnnxValue *c = g.input(2)) {
+    FailureOr<Value> bias = g.broadcastTo(*c, sizes);
+    if (failed(bias))
+      return failure();
+    Value scaled = *bias;
+    if (beta != 1.0f)
+      scaled = arith::MulFOp::create(g.b, g.loc, scaled,
+                                     g.splat(beta, f32, sizes));
+    result = arith::AddFOp::create(g.b, g.loc, result, scaled);
+  }
+  g.setOutput(0, result);
+  return success();
+}
+
+enum class Reduction { Max, Min, Sum, Mean };
+
+LogicalResult convertReduce(GraphBuilder &g, Reduction kind) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  auto xt = cast<RankedTensorType>(x->getType());
+  Type elementType = xt.getElementType();
+  if (!isa<FloatType>(elementType))
+    return g.fail("only float reductions are supported");
+  int64_t rank = xt.getRank();
+
+  // Axes: an attribute before opset 18 (13 for ReduceSum), an optional
+  // input from then on.
+  int64_t axesAsInputFrom = kind == Reduction::Sum ? 13 : 18;
+  std::optional<SmallVector<int64_t>> axes;
+  if (g.opset >= axesAsInputFrom) {
+    if (g.attribute("axes"))
+      return g.fail("attribute 'axes' is not allowed from opset " +
+                    Twine(axesAsInputFrom) + " on (axes are an input)");
+    if (g.input(1)) {
+      FailureOr<SmallVector<int64_t>> in = g.intsInput(1, "axes");
+      if (failed(in))
+        return failure();
+      axes = *in;
+    }
+  } else {
+    if (g.input(1))
+      return g.fail("axes as an input need opset " + Twine(axesAsInputFrom) +
+                    " or later");
+    axes = g.intsAttr("axes");
+  }
+  bool keepDims = g.intAttr("keepdims", 1) != 0;
+  if (!axes || axes->empty()) {
+    if (g.intAttr("noop_with_empty_axes", 0)) {
+      g.setOutput(0, *x);
+      return success();
+    }
+    axes = llvm::to_vector(llvm::seq<int64_t>(0, rank));
+  }
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t axis : *axes) {
+    std::optional<int64_t> a = normalizeAxis(axis, rank);
+    if (!a)
+      return g.fail("axis " + Twine(axis) + " is out of range for rank " +
+                    Twine(rank));
+    reduced[*a] = true;
+  }
+  SmallVector<int64_t> dimensions;
+  SmallVector<OpFoldResult> inSizes = g.sizes(*x), outSizes, keptSizes;
+  int64_t count = 1;
+  for (int64_t i = 0; i < rank; ++i) {
+    if (reduced[i]) {
+      dimensions.push_back(i);
+      if (xt.isDynamicDim(i) && kind == Reduction::Mean)
+        return g.fail("ReduceMean over a dynamic dimension is not supported");
+      if (!xt.isDynamicDim(i))
+        count *= xt.getDimSize(i);
+      keptSizes.push_back(g.b.getIndexAttr(1));
+    } else {
+      outSizes.push_back(inSizes[i]);
+      keptSizes.push_back(inSizes[i]);
+    }
+  }
+
+  auto f = cast<FloatType>(elementType);
+  TypedAttr identity;
+  switch (kind) {
+  case Reduction::Max:
+    identity = FloatAttr::get(f, APFloat::getInf(f.getFloatSemantics(), true));
+    break;
+  case Reduction::Min:
+    identity = FloatAttr::get(f, APFloat::getInf(f.getFloatSemantics(), false));
+    break;
+  case Reduction::Sum:
+  case Reduction::Mean:
+    identity = FloatAttr::get(f, 0.0);
+    break;
+  }
+  Value init = g.filled(outSizes, elementType, identity);
+  Value result =
+      linalg::ReduceOp::create(
+          g.b, g.loc, ValueRange{*x}, ValueRange{init}, dimensions,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value v;
+            if (kind == Reduction::Max)
+              v = arith::MaximumFOp::create(b, loc, args[1], args[0]);
+            else if (kind == Reduction::Min)
+              v = arith::MinimumFOp::create(b, loc, args[1], args[0]);
+            else
+              v = arith::AddFOp::create(b, loc, args[1], args[0]);
+            linalg::YieldOp::create(b, loc, v);
+          })
+          ->getResult(0);
+  if (kind == Reduction::Mean)
+    result = arith::DivFOp::create(
+        g.b, g.loc, result, g.splat(static_cast<double>(count), elementType,
+                                    outSizes));
+  if (keepDims && !dimensions.empty()) {
+    FailureOr<Value> kept = g.reshape(result, keptSizes);
+    if (failed(kept))
+      return failure();
+    result = *kept;
+  }
+  g.setOutput(0, result);
+  return success();
+}
+
+template <Reduction kind>
+LogicalResult reduce(GraphBuilder &g) {
+  return convertReduce(g, kind);
+}
+
+LogicalResult convertTranspose(GraphBuilder &g) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = cast<RankedTensorType>(x->getType()).getRank();
+  SmallVector<int64_t> perm;
+  if (std::optional<SmallVector<int64_t>> p = g.intsAttr("perm"))
+    perm = *p;
+  else
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  SmallVector<int64_t> sorted(perm);
+  llvm::sort(sorted);
+  if (sorted != llvm::to_vector(llvm::seq<int64_t>(0, rank)))
+    return g.fail("perm is not a permutation of the input's " + Twine(rank) +
+                  " dimensions");
+  g.setOutput(0, g.transpose(*x, perm));
+  return success();
+}
+
+LogicalResult convertSoftmax(GraphBuilder &g) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  auto xt = cast<RankedTensorType>(x->getType());
+  int64_t rank = xt.getRank();
+  int64_t axis = g.intAttr("axis", g.opset >= 13 ? -1 : 1);
+  std::optional<int64_t> a = normalizeAxis(axis, rank);
+  if (!a)
+    return g.fail("axis " + Twine(axis) + " is out of range");
+  // Before opset 13 Softmax flattens [axis, rank) into one: the same as a
+  // single-axis softmax only when axis is the last one.
+  if (g.opset < 13 && *a != rank - 1)
+    return g.fail("Softmax before opset 13 over axis " + Twine(axis) +
+                  " (not the last) is not supported");
+  Value init = g.empty(g.sizes(*x), xt.getElementType());
+  g.setOutput(0, linalg::SoftmaxOp::create(g.b, g.loc, xt, *x, init, *a)
+                     ->getResult(0));
+  return success();
+}
+
+/// Gather along axis 0 (an embedding lookup): a linalg.generic that reads
+/// each index and extracts the row it names (negative indices count from
+/// the end).
+LogicalResult convertGather(GraphBuilder &g) {
+  OnnxValue *data = g.input(0), *indices = g.input(1);
+  if (!data || !indices)
+    return g.fail("expects two inputs");
+  RankedTensorType dt = g.typeOf(*data), it = g.typeOf(*indices);
+  if (isa<FloatType>(it.getElementType()))
+    return g.fail("indices must be integers");
+  std::optional<int64_t> axis = normalizeAxis(g.intAttr("axis", 0), dt.getRank());
+  if (!axis)
+    return g.fail("axis is out of range");
+
+  // Constant data and indices (shape computations) are folded.
+  if (data->constant && indices->constant && !data->constant->isFloat() &&
+      *axis == 0 && dt.getRank() == 1) {
+    auto out = std::make_shared<ConstTensor>();
+    out->shape = SmallVector<int64_t>(it.getShape());
+    out->elementType = dt.getElementType();
+    int64_t n = dt.getDimSize(0);
+    for (int64_t i : indices->constant->ints) {
+      int64_t j = i < 0 ? i + n : i;
+      if (j < 0 || j >= n)
+        return g.fail("index " + Twine(i) + " is out of range");
+      out->ints.push_back(data->constant->ints[j]);
+    }
+    g.setOutput(0, OnnxValue{Value(), out});
+    return success();
+  }
+  if (*axis != 0)
+    return g.fail("Gather along axis " + Twine(*axis) + " is not supported");
+
+  Value table = g.materialize(*data);
+  Value ids = g.materialize(*indices);
+  SmallVector<OpFoldResult> outSizes = g.sizes(ids);
+  SmallVector<OpFoldResult> tableSizes = g.sizes(table);
+  outSizes.append(tableSizes.begin() + 1, tableSizes.end());
+  int64_t outRank = outSizes.size(), idRank = it.getRank();
+  Value init = g.empty(outSizes, dt.getElementType());
+  MLIRContext *ctx = g.context;
+  AffineMap idMap = AffineMap::getMultiDimIdentityMap(outRank, ctx)
+                        .getSubMap(llvm::to_vector(llvm::seq<unsigned>(0, idRank)));
+  AffineMap outMap = AffineMap::getMultiDimIdentityMap(outRank, ctx);
+  SmallVector<utils::IteratorType> iterators(outRank,
+                                             utils::IteratorType::parallel);
+  Value rows = g.dim(table, 0);
+  Value result =
+      linalg::GenericOp::create(
+          g.b, g.loc, TypeRange{init.getType()}, ValueRange{ids},
+          ValueRange{init}, ArrayRef<AffineMap>{idMap, outMap}, iterators,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value id = arith::IndexCastOp::create(b, loc, b.getIndexType(),
+                                                  args[0]);
+            Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+            Value negative = arith::CmpIOp::create(
+                b, loc, arith::CmpIPredicate::slt, id, zero);
+            Value wrapped = arith::AddIOp::create(b, loc, id, rows);
+            Value row = arith::SelectOp::create(b, loc, negative, wrapped, id);
+            SmallVector<Value> coords = {row};
+            for (int64_t d = idRank; d < outRank; ++d)
+              coords.push_back(linalg::IndexOp::create(b, loc, d));
+            Value v = tensor::ExtractOp::create(b, loc, table, coords);
+            linalg::YieldOp::create(b, loc, v);
+          })
+          ->getResult(0);
+  g.setOutput(0, result);
+  return success();
+}
+} // namespace
+
+void mlir::trit::onnx_import::addLinalgConverters(
+    llvm::StringMap<OpConverter> &t) {
+  t["MatMul"] = convertMatMul;
+  t["Gemm"] = convertGemm;
+  t["ReduceMax"] = reduce<Reduction::Max>;
+  t["ReduceMin"] = reduce<Reduction::Min>;
+  t["ReduceSum"] = reduce<Reduction::Sum>;
+  t["ReduceMean"] = reduce<Reduction::Mean>;
+  t["Transpose"] = convertTranspose;
+  t["Softmax"] = convertSoftmax;
+  t["Gather"] = convertGather;
+}

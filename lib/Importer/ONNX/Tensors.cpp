@@ -1,0 +1,246 @@
+//===- Tensors.cpp - ONNX TensorProto to compile-time data ------*- C++ -*-===//
+//
+// Decodes initializers and Constant values: inline typed fields, raw_data
+// and external data files. Every float width becomes f32 (graph contract).
+//
+//===----------------------------------------------------------------------===//
+
+#include "GraphBuilder.h"
+
+#include "llvm/ADT/APFloat.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::trit::onnx_import;
+
+int64_t ConstTensor::numElements() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Type mlir::trit::onnx_import::convertElementType(MLIRContext *context,
+                                                 int32_t dataType) {
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::DOUBLE:
+    return Float32Type::get(context);
+  case onnx::TensorProto::INT64:
+    return IntegerType::get(context, 64);
+  case onnx::TensorProto::INT32:
+    return IntegerType::get(context, 32);
+  case onnx::TensorProto::BOOL:
+    return IntegerType::get(context, 1);
+  default:
+    return {};
+  }
+}
+
+namespace {
+float halfToFloat(uint16_t bits) {
+  llvm::APFloat value(llvm::APFloat::IEEEhalf(), llvm::APInt(16, bits));
+  bool lost;
+  value.convert(llvm::APFloat::IEEEsingle(),
+                llvm::APFloat::rmNearestTiesToEven, &lost);
+  return value.convertToFloat();
+}
+
+float bfloatToFloat(uint16_t bits) {
+  uint32_t wide = uint32_t(bits) << 16;
+  float f;
+  std::memcpy(&f, &wide, 4);
+  return f;
+}
+
+/// Bytes per element of a fixed-width ONNX type in raw_data.
+int64_t rawElementSize(int32_t dataType) {
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+  case onnx::TensorProto::INT32:
+    return 4;
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+    return 2;
+  case onnx::TensorProto::DOUBLE:
+  case onnx::TensorProto::INT64:
+    return 8;
+  case onnx::TensorProto::BOOL:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+/// Decodes `count` little-endian elements of `dataType` from `bytes`.
+void decodeRaw(const char *bytes, int64_t count, int32_t dataType,
+               ConstTensor &out) {
+  for (int64_t i = 0; i < count; ++i) {
+    const char *p = bytes + i * rawElementSize(dataType);
+    switch (dataType) {
+    case onnx::TensorProto::FLOAT: {
+      float f;
+      std::memcpy(&f, p, 4);
+      out.floats.push_back(f);
+      break;
+    }
+    case onnx::TensorProto::DOUBLE: {
+      double d;
+      std::memcpy(&d, p, 8);
+      out.floats.push_back(static_cast<float>(d));
+      break;
+    }
+    case onnx::TensorProto::FLOAT16:
+    case onnx::TensorProto::BFLOAT16: {
+      uint16_t h;
+      std::memcpy(&h, p, 2);
+      out.floats.push_back(dataType == onnx::TensorProto::FLOAT16
+                               ? halfToFloat(h)
+                               : bfloatToFloat(h));
+      break;
+    }
+    case onnx::TensorProto::INT32: {
+      int32_t v;
+      std::memcpy(&v, p, 4);
+      out.ints.push_back(v);
+      break;
+    }
+    case onnx::TensorProto::INT64: {
+      int64_t v;
+      std::memcpy(&v, p, 8);
+      out.ints.push_back(v);
+      break;
+    }
+    case onnx::TensorProto::BOOL:
+      out.ints.push_back(*p != 0);
+      break;
+    }
+  }
+}
+} // namespace
+
+std::optional<ConstTensor>
+mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
+                                      const onnx::TensorProto &tensor,
+                                      StringRef modelDir, std::string &error) {
+  ConstTensor out;
+  int32_t dataType = tensor.data_type();
+  out.elementType = convertElementType(context, dataType);
+  if (!out.elementType) {
+    error = "tensor '" + tensor.name() + "' has unsupported element type " +
+            onnx::TensorProto::DataType_Name(
+                static_cast<onnx::TensorProto::DataType>(dataType));
+    return std::nullopt;
+  }
+  for (int64_t d : tensor.dims()) {
+    if (d < 0) {
+      error = "tensor '" + tensor.name() + "' has a negative dimension";
+      return std::nullopt;
+    }
+    out.shape.push_back(d);
+  }
+  if (tensor.has_segment()) {
+    error = "tensor '" + tensor.name() + "' is segmented (unsupported)";
+    return std::nullopt;
+  }
+  int64_t count = out.numElements();
+  int64_t elementSize = rawElementSize(dataType);
+  auto sizeMismatch = [&](int64_t have) {
+    error = "tensor '" + tensor.name() + "' has " + std::to_string(have) +
+            " elements of data for a shape of " + std::to_string(count);
+    return std::nullopt;
+  };
+
+  if (tensor.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const auto &entry : tensor.external_data()) {
+      if (entry.key() == "location")
+        location = entry.value();
+      else if (entry.key() == "offset")
+        offset = std::stoll(entry.value());
+      else if (entry.key() == "length")
+        length = std::stoll(entry.value());
+    }
+    if (location.empty()) {
+      error = "tensor '" + tensor.name() +
+              "' has external data without a location";
+      return std::nullopt;
+    }
+    SmallString<256> path(modelDir);
+    llvm::sys::path::append(path, location);
+    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+    if (!file) {
+      error = "tensor '" + tensor.name() + "': cannot read external data '" +
+              std::string(path) + "': " + file.getError().message();
+      return std::nullopt;
+    }
+    int64_t need = count * elementSize;
+    if (length >= 0 && length != need) {
+      error = "tensor '" + tensor.name() + "': external data length " +
+              std::to_string(length) + " does not match its shape (" +
+              std::to_string(need) + " bytes)";
+      return std::nullopt;
+    }
+    if (offset < 0 || offset + need > int64_t((*file)->getBufferSize())) {
+      error = "tensor '" + tensor.name() + "': external data '" +
+              std::string(path) + "' is too short (needs " +
+              std::to_string(need) + " bytes at offset " +
+              std::to_string(offset) + ")";
+      return std::nullopt;
+    }
+    decodeRaw((*file)->getBufferStart() + offset, count, dataType, out);
+    return out;
+  }
+
+  if (tensor.has_raw_data()) {
+    const std::string &raw = tensor.raw_data();
+    if (int64_t(raw.size()) != count * elementSize)
+      return sizeMismatch(raw.size() / elementSize);
+    decodeRaw(raw.data(), count, dataType, out);
+    return out;
+  }
+
+  switch (dataType) {
+  case onnx::TensorProto::FLOAT:
+    if (tensor.float_data_size() != count)
+      return sizeMismatch(tensor.float_data_size());
+    out.floats.assign(tensor.float_data().begin(), tensor.float_data().end());
+    break;
+  case onnx::TensorProto::DOUBLE:
+    if (tensor.double_data_size() != count)
+      return sizeMismatch(tensor.double_data_size());
+    for (double d : tensor.double_data())
+      out.floats.push_back(static_cast<float>(d));
+    break;
+  case onnx::TensorProto::FLOAT16:
+  case onnx::TensorProto::BFLOAT16:
+    if (tensor.int32_data_size() != count)
+      return sizeMismatch(tensor.int32_data_size());
+    for (int32_t bits : tensor.int32_data())
+      out.floats.push_back(dataType == onnx::TensorProto::FLOAT16
+                               ? halfToFloat(bits)
+                               : bfloatToFloat(bits));
+    break;
+  case onnx::TensorProto::INT64:
+    if (tensor.int64_data_size() != count)
+      return sizeMismatch(tensor.int64_data_size());
+    out.ints.assign(tensor.int64_data().begin(), tensor.int64_data().end());
+    break;
+  case onnx::TensorProto::INT32:
+  case onnx::TensorProto::BOOL:
+    if (tensor.int32_data_size() != count)
+      return sizeMismatch(tensor.int32_data_size());
+    for (int32_t v : tensor.int32_data())
+      out.ints.push_back(dataType == onnx::TensorProto::BOOL ? v != 0 : v);
+    break;
+  }
+  return out;
+}
