@@ -31,7 +31,8 @@ if lit_config.params.get("verify_roundtrip"):
 
 tool_dirs = [config.trit_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
-    [trit_opt, "FileCheck", "not", "count", "split-file"], tool_dirs)
+    [trit_opt, "FileCheck", "not", "count", "split-file", "llvm-nm"],
+    tool_dirs)
 llvm_config.add_tool_substitutions(["trit-run", "tritc"], [config.trit_tools_dir])
 
 # A hand-written model library (unittests/FakeModel.cpp) for runtime tests.

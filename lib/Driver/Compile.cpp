@@ -34,15 +34,41 @@ public:
       : context(context), out(out) {
     id = context.getDiagEngine().registerHandler([this](Diagnostic &diag) {
       llvm::raw_string_ostream os(this->out);
-      os << diag.getLocation() << ": " << diag << "\n";
+      print(os, diag.getLocation(), severityName(diag.getSeverity()), diag);
       for (const Diagnostic &note : diag.getNotes())
-        os << note.getLocation() << ": note: " << note << "\n";
+        print(os, note.getLocation(), "note", note);
       return success();
     });
   }
   ~DiagnosticCollector() { context.getDiagEngine().eraseHandler(id); }
 
 private:
+  static StringRef severityName(DiagnosticSeverity severity) {
+    switch (severity) {
+    case DiagnosticSeverity::Error:
+      return "error";
+    case DiagnosticSeverity::Warning:
+      return "warning";
+    case DiagnosticSeverity::Note:
+      return "note";
+    case DiagnosticSeverity::Remark:
+      return "remark";
+    }
+    return "error";
+  }
+
+  /// "file:line:col: error: message", as compilers write it, where the
+  /// location has a file position.
+  static void print(llvm::raw_ostream &os, Location loc, StringRef severity,
+                    const Diagnostic &diag) {
+    if (auto fileLoc = loc->findInstanceOf<FileLineColLoc>())
+      os << fileLoc.getFilename().getValue() << ":" << fileLoc.getLine()
+         << ":" << fileLoc.getColumn() << ": ";
+    else if (!isa<UnknownLoc>(loc))
+      os << loc << ": ";
+    os << severity << ": " << diag << "\n";
+  }
+
   MLIRContext &context;
   std::string &out;
   DiagnosticEngine::HandlerID id;
@@ -62,14 +88,25 @@ OwningOpRef<ModuleOp> mlir::trit::parseModule(MLIRContext &context,
 
 
 namespace {
+bool passManagerOptionsFromCommandLine = false;
+
 LogicalResult runPipeline(ModuleOp module, std::string &error,
                           function_ref<void(OpPassManager &)> build) {
   DiagnosticCollector collector(*module.getContext(), error);
   PassManager pm(module.getContext());
+  if (passManagerOptionsFromCommandLine &&
+      failed(applyPassManagerCLOptions(pm))) {
+    error = "invalid pass manager options";
+    return failure();
+  }
   build(pm);
   return pm.run(module);
 }
 } // namespace
+
+void mlir::trit::applyPassManagerOptionsFromCommandLine() {
+  passManagerOptionsFromCommandLine = true;
+}
 
 LogicalResult mlir::trit::runCpuLoopsPipeline(ModuleOp module,
                                               const CpuPipelineOptions &options,

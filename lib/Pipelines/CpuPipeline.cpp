@@ -27,6 +27,10 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
                                    options.tileRows, options.tileTokens}));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // The graph contract's elementwise arith/math ops on whole tensors become
+  // linalg.generic, which bufferizes.
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createTritDecomposeAggregatesPass());
 
   // Buffers: function arguments and results become identity-layout memrefs.
   bufferization::OneShotBufferizePassOptions bufferize;
@@ -41,6 +45,10 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addPass(createCanonicalizerPass());
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Clones that deallocation adds for returned views become alloc + copy,
+  // and every copy a loop (not a call into MLIR's runner library).
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addNestedPass<func::FuncOp>(createTritCopiesToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());

@@ -10,10 +10,15 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
 
@@ -24,15 +29,17 @@ enum class Emit { Mlir, Trit, Loops, Llvm, Asm, Obj, Lib, Exe, Ptx, Cubin };
 
 llvm::cl::OptionCategory tritcCategory("tritc options");
 
-llvm::cl::opt<std::string> inputFile(llvm::cl::Positional,
-                                     llvm::cl::desc("<model.onnx|model.onnxtext>"),
-                                     llvm::cl::Required,
-                                     llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string>
+    inputFile(llvm::cl::Positional,
+              llvm::cl::desc("<model.onnx|model.onnxtext|module.mlir>"),
+              llvm::cl::Required, llvm::cl::cat(tritcCategory));
 
-llvm::cl::opt<std::string> outputFile("o", llvm::cl::desc("Output file (default: stdout)"),
-                                      llvm::cl::value_desc("file"),
-                                      llvm::cl::init("-"),
-                                      llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string>
+    outputFile("o",
+               llvm::cl::desc("Output file (default: stdout for text, "
+                              "required for obj, lib and exe)"),
+               llvm::cl::value_desc("file"), llvm::cl::init("-"),
+               llvm::cl::cat(tritcCategory));
 
 llvm::cl::opt<Emit> emit(
     "emit", llvm::cl::desc("Where to stop"), llvm::cl::init(Emit::Trit),
@@ -43,53 +50,210 @@ llvm::cl::opt<Emit> emit(
         clEnumValN(Emit::Trit, "trit",
                    "after trit-fuse-quantization: BitLinear layers as "
                    "trit.bitlinear (default)"),
-        clEnumValN(Emit::Loops, "loops", "not implemented yet"),
-        clEnumValN(Emit::Llvm, "llvm", "not implemented yet"),
-        clEnumValN(Emit::Asm, "asm", "not implemented yet"),
-        clEnumValN(Emit::Obj, "obj", "not implemented yet"),
-        clEnumValN(Emit::Lib, "lib", "not implemented yet"),
-        clEnumValN(Emit::Exe, "exe", "not implemented yet"),
-        clEnumValN(Emit::Ptx, "ptx", "not implemented yet"),
-        clEnumValN(Emit::Cubin, "cubin", "not implemented yet")));
+        clEnumValN(Emit::Loops, "loops",
+                   "packed weights, tiled kernels, bufferized loops"),
+        clEnumValN(Emit::Llvm, "llvm", "optimized LLVM IR (text)"),
+        clEnumValN(Emit::Asm, "asm", "assembly for the target CPU"),
+        clEnumValN(Emit::Obj, "obj", "an object file"),
+        clEnumValN(Emit::Lib, "lib",
+                   "a shared library with the runtime's model ABI"),
+        clEnumValN(Emit::Exe, "exe",
+                   "an executable with the model and the runtime inside "
+                   "(takes trit-run's options)"),
+        clEnumValN(Emit::Ptx, "ptx", "not implemented yet (no GPU target)"),
+        clEnumValN(Emit::Cubin, "cubin",
+                   "not implemented yet (no GPU target)")));
+
+llvm::cl::opt<std::string> target("target",
+                                  llvm::cl::desc("Target: cpu (cuda is not "
+                                                 "implemented yet)"),
+                                  llvm::cl::init("cpu"),
+                                  llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string>
+    cpu("cpu",
+        llvm::cl::desc("CPU to generate code for: native (default) or an "
+                       "LLVM CPU name such as x86-64-v3 or znver4"),
+        llvm::cl::init("native"), llvm::cl::cat(tritcCategory));
+llvm::cl::opt<unsigned> optLevel("O",
+                                 llvm::cl::desc("LLVM optimization level "
+                                                "(0-3, default 3)"),
+                                 llvm::cl::Prefix, llvm::cl::init(3),
+                                 llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string>
+    kernel("kernel",
+           llvm::cl::desc("BitLinear kernel: auto (default: dot with VNNI "
+                          "where the CPU has AVX512-VNNI, else addsub), "
+                          "addsub or dot"),
+           llvm::cl::init("auto"), llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string>
+    layout("layout",
+           llvm::cl::desc("Packed weight layout: i2 (2 bits, default) or "
+                          "tq1 (1.6 bits)"),
+           llvm::cl::init("i2"), llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string>
+    entry("entry",
+          llvm::cl::desc("The model's forward function (ONNX imports: "
+                         "main); for lib and exe it gets the runtime's "
+                         "model ABI"),
+          llvm::cl::init("main"), llvm::cl::cat(tritcCategory));
+llvm::cl::opt<int64_t> contextLength(
+    "context-length",
+    llvm::cl::desc("Longest sequence the model takes (0: its static "
+                   "sequence length)"),
+    llvm::cl::init(0), llvm::cl::cat(tritcCategory));
 
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "tritc") << message << "\n";
   return 1;
 }
+
+bool isBinaryLevel(Emit level) {
+  return level == Emit::Obj || level == Emit::Lib || level == Emit::Exe;
+}
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
+  mlir::registerPassManagerCLOptions();
   // The MLIR and LLVM libraries register hundreds of options; --help shows
-  // tritc's own.
+  // tritc's own (and -help-hidden the pass manager's, e.g.
+  // --mlir-print-ir-after-all).
   llvm::cl::HideUnrelatedOptions(tritcCategory);
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
-      "tritc: compiles a BitNet b1.58 model (ONNX) with trit\n\n"
-      "  Only the import stages exist so far: --emit=mlir and --emit=trit.\n");
+      "tritc: compiles a BitNet b1.58 model with trit\n\n"
+      "  Input: ONNX (.onnx, textual .onnxtext) or MLIR (.mlir) at the "
+      "graph or trit level.\n"
+      "  Stages: import -> trit-fuse-quantization -> trit-cpu-pipeline -> "
+      "LLVM -> native code.\n");
+  trit::applyPassManagerOptionsFromCommandLine();
 
-  if (emit != Emit::Mlir && emit != Emit::Trit)
-    return fail("--emit=" + emit.getParser().getOption(int(emit.getValue())) +
-                " is not implemented yet");
+  if (target != "cpu")
+    return fail("--target=" + target + " is not implemented yet (only cpu)");
+  if (emit == Emit::Ptx || emit == Emit::Cubin)
+    return fail("--emit=" +
+                emit.getParser().getOption(int(emit.getValue())) +
+                " is not implemented yet (no GPU target)");
+  if (optLevel > 3)
+    return fail("-O" + llvm::Twine(optLevel) + " is not a level (0 to 3)");
+  if (layout != "i2" && layout != "tq1")
+    return fail("--layout=" + layout + " is not a layout (i2 or tq1)");
+  if (kernel != "auto" && kernel != "addsub" && kernel != "dot")
+    return fail("--kernel=" + kernel + " is not a kernel (auto, addsub, dot)");
+  if (isBinaryLevel(emit) && outputFile == "-")
+    return fail("--emit=" +
+                emit.getParser().getOption(int(emit.getValue())) +
+                " writes a binary: give the output file with -o");
 
   DialectRegistry registry;
   trit::registerCompilerDialects(registry);
   MLIRContext context(registry);
 
   std::string error;
-  OwningOpRef<ModuleOp> module =
-      trit::importModelFile(context, inputFile, error);
-  if (!module)
-    return fail(error);
-  if (emit == Emit::Trit && failed(trit::runGraphToTrit(*module, error)))
-    return fail(inputFile + ": " + error);
+  OwningOpRef<ModuleOp> module;
+  if (llvm::StringRef(inputFile).ends_with(".mlir")) {
+    auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
+    if (!buffer)
+      return fail(inputFile + ": " + buffer.getError().message());
+    module = trit::parseModule(context, (*buffer)->getBuffer(), inputFile,
+                               error);
+    if (!module)
+      return fail("cannot parse " + inputFile + ":\n" + error);
+  } else {
+    module = trit::importModelFile(context, inputFile, error);
+    if (!module)
+      return fail(error);
+  }
+  // Stage errors are compiler diagnostics ("file:line:col: error: ...").
+  auto stageError = [&]() {
+    llvm::errs() << error;
+    return 1;
+  };
+  auto writeText = [&](llvm::function_ref<LogicalResult(llvm::raw_ostream &)>
+                           print) {
+    std::string openError;
+    auto output = openOutputFile(outputFile, &openError);
+    if (!output)
+      return fail(openError);
+    if (failed(print(output->os())))
+      return stageError();
+    output->keep();
+    return 0;
+  };
+  auto printModule = [&](llvm::raw_ostream &os) {
+    module->print(os);
+    os << "\n";
+    return success();
+  };
+  if (emit == Emit::Mlir)
+    return writeText(printModule);
 
-  std::string openError;
-  auto output = openOutputFile(outputFile, &openError);
-  if (!output)
-    return fail(openError);
-  module->print(output->os());
-  output->os() << "\n";
-  output->keep();
+  if (failed(trit::runGraphToTrit(*module, error)))
+    return stageError();
+  if (emit == Emit::Trit)
+    return writeText(printModule);
+
+  // A model library or executable gets the runtime's model ABI.
+  if (emit == Emit::Lib || emit == Emit::Exe) {
+    trit::ModelExportOptions model;
+    model.entry = entry;
+    model.contextLength = contextLength;
+    if (failed(trit::exportModel(*module, model, error)))
+      return stageError();
+  }
+
+  trit::CpuTargetOptions cpuTarget;
+  cpuTarget.cpu = cpu;
+  cpuTarget.optLevel = optLevel;
+  trit::CpuPipelineOptions pipeline;
+  pipeline.layout = layout;
+  pipeline.kernel = kernel;
+  trit::resolveCpuPipelineOptions(pipeline, cpuTarget);
+  if (pipeline.kernel == "dot" && kernel == "dot")
+    pipeline.vnni = trit::cpuHasAvx512Vnni(cpuTarget);
+
+  if (failed(trit::runCpuLoopsPipeline(*module, pipeline, error)))
+    return stageError();
+  if (emit == Emit::Loops)
+    return writeText(printModule);
+  if (failed(trit::runCpuToLLVMPipeline(*module, pipeline, error)))
+    return stageError();
+  if (emit == Emit::Llvm)
+    return writeText([&](llvm::raw_ostream &os) {
+      return trit::emitLLVMIR(*module, cpuTarget, os, error);
+    });
+  if (emit == Emit::Asm || emit == Emit::Obj) {
+    if (outputFile == "-" && emit == Emit::Asm)
+      return writeText([&](llvm::raw_ostream &os) {
+        llvm::SmallString<128> tmp;
+        if (llvm::sys::fs::createTemporaryFile("tritc", "s", tmp))
+          return failure();
+        if (failed(trit::emitMachineCodeFile(*module, cpuTarget, tmp,
+                                             /*assembly=*/true, error)))
+          return failure();
+        auto text = llvm::MemoryBuffer::getFile(tmp);
+        llvm::sys::fs::remove(tmp);
+        if (!text)
+          return failure();
+        os << (*text)->getBuffer();
+        return success();
+      });
+    if (failed(trit::emitMachineCodeFile(*module, cpuTarget, outputFile,
+                                         emit == Emit::Asm, error)))
+      return fail(error);
+    return 0;
+  }
+
+  // lib, exe: an object beside the output, then the link.
+  std::string object = outputFile + ".o";
+  if (failed(trit::emitMachineCodeFile(*module, cpuTarget, object,
+                                       /*assembly=*/false, error)))
+    return fail(error);
+  LogicalResult linked =
+      emit == Emit::Lib ? trit::linkSharedLibrary({object}, outputFile, error)
+                        : trit::linkExecutable({object}, outputFile, error);
+  llvm::sys::fs::remove(object);
+  if (failed(linked))
+    return fail(error);
   return 0;
 }

@@ -22,6 +22,12 @@ namespace mlir::trit {
 /// Registers every dialect, interface and translation trit's pipelines use.
 void registerCompilerDialects(DialectRegistry &registry);
 
+/// Makes every pass manager the driver runs honour MLIR's pass-manager
+/// command-line options (--mlir-print-ir-after-all, --mlir-timing, ...),
+/// which the tool must have registered with
+/// mlir::registerPassManagerCLOptions.
+void applyPassManagerOptionsFromCommandLine();
+
 /// Parses `source` (textual MLIR) into `context`; diagnostics go to
 /// `error`.
 OwningOpRef<ModuleOp> parseModule(MLIRContext &context, StringRef source,

@@ -185,6 +185,35 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def TritDecomposeAggregatesPass
+    : Pass<"trit-decompose-aggregates", "func::FuncOp"> {
+  let summary = "Decompose aggregate linalg ops (softmax) into simpler ones";
+  let description = [{
+    Importers emit `linalg.softmax` (ONNX Softmax), which the loop lowering
+    cannot take as it is. This pass replaces every op implementing
+    `linalg::AggregatedOpInterface` on tensors by its decomposition (for
+    softmax: a max reduction, a subtraction and exponential, a sum
+    reduction and a division, as `linalg.generic` ops), before
+    bufferization. Other ops are left alone.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def TritCopiesToLoopsPass : Pass<"trit-copies-to-loops", "func::FuncOp"> {
+  let summary = "Turn memref.copy into linalg.copy, which becomes loops";
+  let description = [{
+    Bufferization copies strided slices with `memref.copy`, whose lowering
+    to LLVM calls `memrefCopy` from MLIR's runner library whenever a side
+    is not contiguous. Compiled models link no such library: this pass
+    rewrites every `memref.copy` into `linalg.copy`, which
+    `convert-linalg-to-loops` turns into plain loops.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def TritCheckLoweredPass : Pass<"trit-check-lowered", "ModuleOp"> {
   let summary = "Contract check: only LLVM-level ops are left";
   let description = [{
