@@ -403,6 +403,28 @@ LogicalResult convertWhere(GraphBuilder &g) {
   OnnxValue *c = g.input(0), *x = g.input(1), *y = g.input(2);
   if (!c || !x || !y)
     return g.fail("expects three inputs");
+  // Shape arithmetic on constants (exporters' Where(Equal(shape, -1), ...))
+  // is folded like the binary ops.
+  if (foldable(c) && foldable(x) && foldable(y)) {
+    std::optional<SmallVector<int64_t>> xy =
+        broadcastStatic(x->constant->shape, y->constant->shape);
+    std::optional<SmallVector<int64_t>> shape =
+        xy ? broadcastStatic(c->constant->shape, *xy) : std::nullopt;
+    if (!shape)
+      return g.fail("constant operand shapes cannot be broadcast together");
+    auto out = std::make_shared<ConstTensor>();
+    out->shape = *shape;
+    out->elementType = x->constant->elementType;
+    int64_t n = out->numElements();
+    for (int64_t i = 0; i < n; ++i) {
+      bool pick =
+          c->constant->ints[broadcastIndex(i, *shape, c->constant->shape)];
+      const ConstTensor &from = pick ? *x->constant : *y->constant;
+      out->ints.push_back(from.ints[broadcastIndex(i, *shape, from.shape)]);
+    }
+    g.setOutput(0, OnnxValue{Value(), out});
+    return success();
+  }
   OnnxValue *operands[] = {c, x, y};
   FailureOr<SmallVector<OpFoldResult>> sizes = g.broadcastSizes(operands);
   if (failed(sizes))
