@@ -25,10 +25,11 @@
 // LOOPS-NOT: trit.bitlinear
 // LLVM: target triple = "x86_64
 // LLVM: define {{.*}} @main(
-// LLVM: define {{.*}} @__trit_bitlinear_i2_addsub_8x8(
 // LLVM: @llvm.roundeven
 // ASM: main:
 // ASM-NOT: zmm
+// OBJ-NOT: {{ T __trit_}}
+// OBJ-NOT: {{ T dealloc_helper}}
 // OBJ: T main
 // GEN: {{^[0-4],[0-4],[0-4],[0-4]$}}
 // NOOUT: tritc: error: --emit=lib writes a binary: give the output file with -o

@@ -15,6 +15,10 @@ def ConvertTritToLLVMPass : Pass<"convert-trit-to-llvm"> {
     that any target can run. Runs after bufferization, because the
     intrinsic call has no declared memory effects.
 
+    It also gives private functions with a body (the BitLinear kernels,
+    deallocation helpers) internal linkage, so that two compiled models in
+    one process do not clash.
+
     Example (`vnni=true`):
 
     ```mlir
@@ -29,6 +33,7 @@ def ConvertTritToLLVMPass : Pass<"convert-trit-to-llvm"> {
            "Emit AVX512-VNNI vpdpbusd for trit.dot_codes">
   ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::func::FuncDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::vector::VectorDialect"];
 }

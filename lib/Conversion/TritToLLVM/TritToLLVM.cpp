@@ -8,6 +8,7 @@
 #include "trit/Dialect/Trit/IR/TritOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
@@ -81,6 +82,16 @@ struct ConvertTritToLLVMPass
     patterns.add<DotCodesToArith>(&getContext(), /*benefit=*/1);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+
+    // Private functions (kernels, deallocation helpers) stay inside the
+    // object: with external linkage two models in one process would clash.
+    auto internal = LLVM::LinkageAttr::get(&getContext(),
+                                           LLVM::Linkage::Internal);
+    getOperation()->walk([&](func::FuncOp fn) {
+      if (fn.isPrivate() && !fn.isDeclaration() &&
+          !fn->hasAttr("llvm.linkage"))
+        fn->setAttr("llvm.linkage", internal);
+    });
   }
 };
 

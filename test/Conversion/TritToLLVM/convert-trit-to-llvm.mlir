@@ -60,3 +60,22 @@ func.func @no_dot(%a: vector<4xi32>) -> vector<4xi32> {
   %b = arith.addi %a, %a : vector<4xi32>
   return %b : vector<4xi32>
 }
+
+// -----
+
+// Private functions with a body get internal linkage; public ones and
+// declarations keep theirs.
+// VNNI-LABEL: func.func private @kernel
+// VNNI-SAME: llvm.linkage = #llvm.linkage<internal>
+// VNNI-LABEL: func.func @public_fn
+// VNNI-NOT: llvm.linkage
+// VNNI: func.func private @external_decl
+// VNNI-NOT: llvm.linkage
+func.func private @kernel() {
+  return
+}
+func.func @public_fn() {
+  call @kernel() : () -> ()
+  return
+}
+func.func private @external_decl()
