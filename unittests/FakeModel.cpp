@@ -1,7 +1,7 @@
 //===- FakeModel.cpp - a model library for the runtime tests ----*- C++ -*-===//
 //
 // Implements the model library ABI of trit/runtime.h by hand: vocabulary 7,
-// context 16, and logits that make token (id + 1) mod 7 the clear favourite
+// context 16, a default of one thread, and logits that make token (id + 1) mod 7 the clear favourite
 // after id, with the runner-up (id + 2) mod 7 close behind. Built twice: as
 // is, and with FAKE_MODEL_ABI set to another version.
 //
@@ -20,6 +20,7 @@ extern "C" {
 int32_t trit_compiled_abi_version(void) { return FAKE_MODEL_ABI; }
 int64_t trit_compiled_vocab_size(void) { return 7; }
 int64_t trit_compiled_context_length(void) { return 16; }
+int32_t trit_compiled_default_threads(void) { return 1; }
 
 void _mlir_ciface_trit_forward(trit_memref3_f32 *logits,
                                trit_memref2_i64 *ids) {

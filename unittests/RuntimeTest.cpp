@@ -11,6 +11,7 @@
 #include "../tools/trit-run/Npy.h"
 
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <cmath>
 #include <cstdio>
@@ -35,6 +36,19 @@ TEST(Runtime, LoadsTheModelAndReportsItsShape) {
   ASSERT_EQ(m.status, TRIT_OK) << trit_last_error();
   EXPECT_EQ(trit_model_vocab_size(m.model), 7);
   EXPECT_EQ(trit_model_context_length(m.model), 16);
+}
+
+TEST(Runtime, AppliesTheModelsDefaultThreadCount) {
+  // The fake model asks for one thread; nothing has chosen one yet (each
+  // test runs in its own process under ctest).
+  omp_set_num_threads(2);
+  Model m(FAKE_MODEL_PATH);
+  ASSERT_EQ(m.status, TRIT_OK) << trit_last_error();
+  EXPECT_EQ(omp_get_max_threads(), 1);
+  // An explicit choice wins over the model's default.
+  trit_set_num_threads(2);
+  Model again(FAKE_MODEL_PATH);
+  EXPECT_EQ(omp_get_max_threads(), 2);
 }
 
 TEST(Runtime, RefusesAMissingFile) {

@@ -201,7 +201,8 @@ LogicalResult mlir::trit::exportModel(ModuleOp module,
                                       std::string &error) {
   return runPipeline(module, error, [&](OpPassManager &pm) {
     pm.addPass(createTritExportModelPass(
-        TritExportModelPassOptions{options.entry, options.contextLength}));
+        TritExportModelPassOptions{options.entry, options.contextLength,
+                                   options.defaultThreads}));
   });
 }
 

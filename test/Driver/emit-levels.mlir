@@ -70,3 +70,7 @@ func.func @main(%ids: tensor<1x?xi64>) -> tensor<1x?x5xf32> {
   %l3 = tensor.expand_shape %l [[0, 1], [2]] output_shape [1, %t, 5] : tensor<?x5xf32> into tensor<1x?x5xf32>
   return %l3 : tensor<1x?x5xf32>
 }
+// The artefact's default thread count is exported with the model ABI.
+// RUN: tritc %s --emit=lib --context-length=16 --default-threads=1 -o %t.threads.so
+// RUN: llvm-nm -D %t.threads.so | FileCheck %s --check-prefix=THREADS
+// THREADS: T trit_compiled_default_threads

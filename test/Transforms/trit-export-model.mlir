@@ -1,4 +1,7 @@
 // RUN: trit-opt %s --split-input-file --trit-export-model="context-length=64" --verify-diagnostics | FileCheck %s
+// RUN: trit-opt %s --split-input-file --trit-export-model="context-length=64 default-threads=1" --verify-diagnostics | FileCheck %s --check-prefix=THREADS
+// THREADS-LABEL: func.func @trit_compiled_default_threads() -> i32
+// THREADS: arith.constant 1 : i32
 
 // The entry becomes trit_forward with a C interface, and the three constant
 // functions of the model ABI appear (ABI version 1, vocabulary 32, context
@@ -12,6 +15,8 @@
 // CHECK: arith.constant 32 : i64
 // CHECK-LABEL: func.func @trit_compiled_context_length() -> i64
 // CHECK: arith.constant 64 : i64
+// CHECK-LABEL: func.func @trit_compiled_default_threads() -> i32
+// CHECK: arith.constant 0 : i32
 func.func @main(%ids: tensor<?x?xi64>) -> tensor<?x?x32xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index

@@ -102,6 +102,12 @@ llvm::cl::opt<int64_t> contextLength(
                    "sequence length)"),
     llvm::cl::init(0), llvm::cl::cat(tritcCategory));
 
+llvm::cl::opt<int64_t> defaultThreads(
+    "default-threads",
+    llvm::cl::desc("Default thread count of the model library or executable "
+                   "(0: all cores; trit-run --threads overrides it)"),
+    llvm::cl::init(0), llvm::cl::cat(tritcCategory));
+
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "tritc") << message << "\n";
   return 1;
@@ -198,6 +204,7 @@ int main(int argc, char **argv) {
     trit::ModelExportOptions model;
     model.entry = entry;
     model.contextLength = contextLength;
+    model.defaultThreads = defaultThreads;
     if (failed(trit::exportModel(*module, model, error)))
       return stageError();
   }

@@ -67,6 +67,8 @@ LogicalResult emitMachineCodeFile(ModuleOp module,
 struct ModelExportOptions {
   std::string entry = "main";
   int64_t contextLength = 0;
+  /// Threads the runtime uses for the model by default (0: all cores).
+  int64_t defaultThreads = 0;
 };
 
 /// Runs trit-export-model on `module`; diagnostics go to `error`.

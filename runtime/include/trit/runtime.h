@@ -8,6 +8,9 @@
 |*   int32_t trit_compiled_abi_version(void);   == TRIT_MODEL_ABI_VERSION   *|
 |*   int64_t trit_compiled_vocab_size(void);                                *|
 |*   int64_t trit_compiled_context_length(void); longest sequence it takes  *|
+|*   int32_t trit_compiled_default_threads(void); 0: OpenMP's default       *|
+|*            (optional; applied at load unless trit_set_num_threads was   *|
+|*            called)                                                       *|
 |*   void _mlir_ciface_trit_forward(trit_memref3_f32 *logits,               *|
 |*                                  trit_memref2_i64 *ids);                 *|
 |*                                                                          *|
@@ -67,7 +70,8 @@ void trit_model_free(trit_model *model);
 int64_t trit_model_vocab_size(const trit_model *model);
 int64_t trit_model_context_length(const trit_model *model);
 
-/* Threads the generated code uses (OpenMP); 0 keeps the default. */
+/* Threads the generated code uses (OpenMP); 0 keeps the default. A call
+ * with a positive count also overrides the models' own defaults. */
 void trit_set_num_threads(int threads);
 
 /* logits [batch, seq, vocab] = forward(ids [batch, seq]). Checks every id

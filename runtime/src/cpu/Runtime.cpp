@@ -20,6 +20,8 @@
 namespace {
 
 thread_local std::string lastError;
+/// Set once the application chose a thread count: models' defaults yield.
+bool threadsChosen = false;
 
 using AbiVersionFn = int32_t();
 using SizeFn = int64_t();
@@ -78,6 +80,11 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
                     std::to_string(TRIT_MODEL_ABI_VERSION) +
                     "; recompile it with a matching tritc");
   }
+  using ThreadsFn = int32_t();
+  if (auto *threads = reinterpret_cast<ThreadsFn *>(
+          symbol("trit_compiled_default_threads"));
+      threads && !threadsChosen && threads() > 0)
+    omp_set_num_threads(threads());
   auto *m = new trit_model;
   m->handle = handle;
   m->path = path;
@@ -111,8 +118,10 @@ extern "C" int64_t trit_model_context_length(const trit_model *model) {
 }
 
 extern "C" void trit_set_num_threads(int threads) {
-  if (threads > 0)
+  if (threads > 0) {
     omp_set_num_threads(threads);
+    threadsChosen = true;
+  }
 }
 
 extern "C" trit_status trit_model_forward(trit_model *model,

@@ -64,6 +64,9 @@ struct TritExportModelPass
     }
     if (context < 1)
       return fail("cannot take a context length of " + Twine(context));
+    if (defaultThreads < 0)
+      return fail("cannot take a default of " + Twine(defaultThreads) +
+                  " threads");
 
     SymbolTable symbols(module);
     if (forward.getSymName() != "trit_forward") {
@@ -95,6 +98,8 @@ struct TritExportModelPass
                         logits.getDimSize(2));
     addConstantFunction("trit_compiled_context_length", b.getI64Type(),
                         context);
+    addConstantFunction("trit_compiled_default_threads", b.getI32Type(),
+                        defaultThreads);
   }
 
   static std::string typeString(Type type) {

@@ -157,9 +157,10 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
     the entry function, which must map token ids `tensor<BxTxi64>` to logits
     `tensor<BxTxVxf32>` (B and T may be dynamic, V static), is renamed
     `trit_forward` and gets a C interface (`_mlir_ciface_trit_forward`); and
-    `trit_compiled_abi_version`, `trit_compiled_vocab_size` and
-    `trit_compiled_context_length` are added, returning the ABI version the
-    runtime checks, V, and the context length. An entry of another signature
+    `trit_compiled_abi_version`, `trit_compiled_vocab_size`,
+    `trit_compiled_context_length` and `trit_compiled_default_threads` are
+    added, returning the ABI version the runtime checks, V, the context
+    length and the default thread count. An entry of another signature
     is an error naming what does not fit.
 
     Example:
@@ -179,7 +180,11 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
            "there is no function of this name)">,
     Option<"contextLength", "context-length", "int64_t", /*default=*/"0",
            "Longest sequence the model takes (0: the static sequence "
-           "dimension of the input)">
+           "dimension of the input)">,
+    Option<"defaultThreads", "default-threads", "int64_t", /*default=*/"0",
+           "Threads the runtime uses for this model unless told otherwise "
+           "(0: OpenMP's default, all cores); exported as "
+           "trit_compiled_default_threads">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::func::FuncDialect"];
