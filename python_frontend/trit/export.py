@@ -10,12 +10,14 @@ FORMS = ("training", "inference", "dequantized")
 
 
 def export_onnx(model: BitNetModel, path: str, form: str = "training",
-                opset: int = 17, seq_len: int = 8) -> None:
+                opset: int = 17, seq_len: int = 8,
+                dynamic: bool = True) -> None:
     """Writes `model` with every BitLinear in `form` to `path`.
 
-    Batch and sequence are dynamic axes of `input_ids` and `logits`. The
-    model is switched to `form` and to eval mode for the export and left in
-    `form` afterwards.
+    With `dynamic`, batch and sequence are dynamic axes of `input_ids` and
+    `logits`; without, the graph takes exactly [1, seq_len]. The model is
+    switched to `form` and to eval mode for the export and left in `form`
+    afterwards.
     """
     if form not in FORMS:
         raise ValueError(f"unknown BitLinear form '{form}' (one of {FORMS})")
@@ -28,6 +30,7 @@ def export_onnx(model: BitNetModel, path: str, form: str = "training",
         torch.onnx.export(
             model, (ids,), path, opset_version=opset,
             input_names=["input_ids"], output_names=["logits"],
-            dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
-                          "logits": {0: "batch", 1: "sequence"}},
+            dynamic_axes=({"input_ids": {0: "batch", 1: "sequence"},
+                           "logits": {0: "batch", 1: "sequence"}}
+                          if dynamic else None),
             do_constant_folding=True)

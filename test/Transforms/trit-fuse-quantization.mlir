@@ -1097,3 +1097,41 @@ func.func @reduce_axis_0_square(%x: tensor<6x6xf32>) -> tensor<6x4xf32> {
   %y = linalg.matmul ins(%xq, %w : tensor<6x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<6x4xf32>) -> tensor<6x4xf32>
   return %y : tensor<6x4xf32>
 }
+
+// -----
+
+// PyTorch's exporter writes the activation scale 127 / m as Reciprocal then
+// Mul: s = (1 / max(m, 1e-5)) * 127. It is the same chain.
+// CHECK-LABEL: func.func @reciprocal_mul_scale
+// CHECK: trit.bitlinear
+// CHECK-NOT: linalg.matmul
+func.func @reciprocal_mul_scale(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %max2 = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.0e-05> : tensor<2x1xf32>
+  %clip = arith.maximumf %max2, %eps : tensor<2x1xf32>
+  %one = arith.constant dense<1.0> : tensor<2x1xf32>
+  %inv = arith.divf %one, %clip : tensor<2x1xf32>
+  %c127 = arith.constant dense<127.0> : tensor<2x1xf32>
+  %s = arith.mulf %inv, %c127 : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %eb = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%eb : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-128.0> : tensor<2x6xf32>
+  %hi = arith.constant dense<127.0> : tensor<2x6xf32>
+  %c1 = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c2 = arith.minimumf %c1, %hi : tensor<2x6xf32>
+  %q = arith.divf %c2, %sb : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 0.0, -1.0], [1.0, 1.0, 0.0, 0.0], [0.0, 0.0, -1.0, 1.0], [-1.0, 0.0, 1.0, 0.0], [0.0, -1.0, 0.0, 1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%q, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}

@@ -189,3 +189,16 @@ func.func @shared_kernels(%x: tensor<1x64xf32>, %w: tensor<8x64xi8, #trit.packed
   %d = trit.bitlinear %c, %v, %g : tensor<1x8xf32>, tensor<3x64xi8, #trit.packed<i2>> -> tensor<1x3xf32>
   return %d : tensor<1x3xf32>
 }
+
+// -----
+
+// A static rank-3 input: the kernel's dynamic [?, N] result is cast back to
+// the call site's static [8, N] before it is expanded to [1, 8, N].
+// CHECK-LABEL: func.func @static_rank3
+// CHECK: %[[R:.*]] = call @__trit_bitlinear_i2_addsub_4x64
+// CHECK: %[[S:.*]] = tensor.cast %[[R]] : tensor<?x4xf32> to tensor<8x4xf32>
+// CHECK: tensor.expand_shape %[[S]] {{\[\[}}0, 1], [2]] output_shape [1, 8, 4] : tensor<8x4xf32> into tensor<1x8x4xf32>
+func.func @static_rank3(%x: tensor<1x8x64xf32>, %w: tensor<4x64xi8, #trit.packed<i2>>, %g: f32) -> tensor<1x8x4xf32> {
+  %y = trit.bitlinear %x, %w, %g : tensor<1x8x64xf32>, tensor<4x64xi8, #trit.packed<i2>> -> tensor<1x8x4xf32>
+  return %y : tensor<1x8x4xf32>
+}

@@ -23,7 +23,7 @@ namespace mlir::trit {
 void registerCompilerDialects(DialectRegistry &registry);
 
 /// Makes every pass manager the driver runs honour MLIR's pass-manager
-/// command-line options (--mlir-print-ir-after-all, --mlir-timing, ...),
+/// command-line options (--mlir-print-ir-after-all, ...),
 /// which the tool must have registered with
 /// mlir::registerPassManagerCLOptions.
 void applyPassManagerOptionsFromCommandLine();

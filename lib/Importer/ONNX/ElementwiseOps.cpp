@@ -17,44 +17,7 @@ using namespace mlir;
 using namespace mlir::trit::onnx_import;
 
 namespace {
-/// Integer constants up to this size are folded by the importer.
-constexpr int64_t kMaxFoldedElements = 1024;
-
 enum class Binary { Add, Sub, Mul, Div, Max, Min, Pow, Equal, Greater, Less };
-
-/// Static numpy broadcasting of constant shapes; nullopt if incompatible.
-std::optional<SmallVector<int64_t>> broadcastStatic(ArrayRef<int64_t> a,
-                                                    ArrayRef<int64_t> b) {
-  size_t rank = std::max(a.size(), b.size());
-  SmallVector<int64_t> out(rank);
-  for (size_t i = 0; i < rank; ++i) {
-    int64_t da = i + a.size() >= rank ? a[i + a.size() - rank] : 1;
-    int64_t db = i + b.size() >= rank ? b[i + b.size() - rank] : 1;
-    if (da != db && da != 1 && db != 1)
-      return std::nullopt;
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
-/// The flat index into a tensor of `shape` broadcast to `result`.
-int64_t broadcastIndex(int64_t flat, ArrayRef<int64_t> result,
-                       ArrayRef<int64_t> shape) {
-  int64_t index = 0, stride = 1;
-  for (int64_t i = result.size() - 1, j = shape.size() - 1; j >= 0; --i, --j) {
-    int64_t coord = flat % result[i];
-    flat /= result[i];
-    if (shape[j] != 1)
-      index += coord * stride;
-    stride *= shape[j];
-  }
-  return index;
-}
-
-bool foldable(const OnnxValue *v) {
-  return v && v->constant && !v->constant->isFloat() &&
-         v->constant->numElements() <= kMaxFoldedElements;
-}
 
 int64_t foldInt(Binary kind, int64_t x, int64_t y) {
   switch (kind) {

@@ -170,6 +170,21 @@ SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes);
 /// Normalizes `axis` of a rank-`rank` tensor; nullopt if out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
+/// Integer constants up to this size are folded by the importer (shape
+/// arithmetic).
+constexpr int64_t kMaxFoldedElements = 1024;
+
+/// Static numpy broadcasting of constant shapes; nullopt if incompatible.
+std::optional<SmallVector<int64_t>> broadcastStatic(ArrayRef<int64_t> a,
+                                                    ArrayRef<int64_t> b);
+
+/// The flat index into a tensor of `shape` broadcast to `result`.
+int64_t broadcastIndex(int64_t flat, ArrayRef<int64_t> result,
+                       ArrayRef<int64_t> shape);
+
+/// Whether `v` is an integer constant small enough to fold.
+bool foldable(const OnnxValue *v);
+
 } // namespace mlir::trit::onnx_import
 
 #endif // TRIT_LIB_IMPORTER_ONNX_GRAPHBUILDER_H

@@ -364,6 +364,26 @@ LogicalResult convertExpand(GraphBuilder &g) {
   FailureOr<SmallVector<int64_t>> shape = g.intsInput(1, "shape");
   if (failed(shape))
     return failure();
+  // Shape arithmetic on constants is folded (exporters expand constant
+  // shape vectors before splitting them).
+  if (foldable(x)) {
+    std::optional<SmallVector<int64_t>> outShape =
+        broadcastStatic(x->constant->shape, *shape);
+    if (!outShape)
+      return g.fail("shape cannot be broadcast to the target shape");
+    auto out = std::make_shared<ConstTensor>();
+    out->shape = *outShape;
+    out->elementType = x->constant->elementType;
+    int64_t n = out->numElements();
+    if (n > kMaxFoldedElements)
+      return g.fail("expanding a constant to " + Twine(n) +
+                    " elements is not supported");
+    for (int64_t i = 0; i < n; ++i)
+      out->ints.push_back(
+          x->constant->ints[broadcastIndex(i, *outShape, x->constant->shape)]);
+    g.setOutput(0, OnnxValue{Value(), out});
+    return success();
+  }
   RankedTensorType type = g.typeOf(*x);
   int64_t rank = std::max<int64_t>(type.getRank(), shape->size());
   Value v = g.materialize(*x);
@@ -513,13 +533,80 @@ LogicalResult convertSplit(GraphBuilder &g) {
     return g.fail("split has " + Twine(parts.size()) + " parts for " +
                   Twine(g.node->output_size()) + " outputs");
   int64_t offset = 0;
-  for (auto [i, size] : llvm::enumerate(parts)) {
-    g.setOutput(i, sliceAxis(g, *x, *axis, offset, size, 1));
-    offset += size;
+  OnnxValue *in = g.input(0);
+  if (foldable(in) && in->constant->shape.size() == 1) {
+    // A split shape vector stays a constant.
+    for (auto [i, size] : llvm::enumerate(parts)) {
+      if (offset + size > int64_t(in->constant->ints.size()))
+        break;
+      auto out = std::make_shared<ConstTensor>();
+      out->shape = {size};
+      out->elementType = in->constant->elementType;
+      out->ints.assign(in->constant->ints.begin() + offset,
+                       in->constant->ints.begin() + offset + size);
+      g.setOutput(i, OnnxValue{Value(), out});
+      offset += size;
+    }
+  } else {
+    for (auto [i, size] : llvm::enumerate(parts)) {
+      g.setOutput(i, sliceAxis(g, *x, *axis, offset, size, 1));
+      offset += size;
+    }
   }
   if (offset != n)
     return g.fail("split sizes add up to " + Twine(offset) + ", not " +
                   Twine(n));
+  return success();
+}
+/// Trilu on a constant (PyTorch's causal mask, torch.ones(t, t).tril()):
+/// folded at import. Trilu on a computed tensor is not supported.
+LogicalResult convertTrilu(GraphBuilder &g) {
+  OnnxValue *x = g.input(0);
+  if (!x || !x->constant || x->constant->isFloat() ||
+      x->constant->shape.size() < 2)
+    return g.fail("Trilu is only supported on an integer or boolean constant "
+                  "of rank >= 2");
+  int64_t k = 0;
+  if (g.input(1)) {
+    FailureOr<SmallVector<int64_t>> kValue = g.intsInput(1, "k");
+    if (failed(kValue) || kValue->size() != 1)
+      return g.fail("k (input 1) must be one constant integer");
+    k = (*kValue)[0];
+  }
+  bool upper = g.intAttr("upper", 1) != 0;
+  const ConstTensor &in = *x->constant;
+  int64_t rows = in.shape[in.shape.size() - 2];
+  int64_t cols = in.shape.back();
+  auto out = std::make_shared<ConstTensor>(in);
+  for (int64_t i = 0; i < out->numElements(); ++i) {
+    int64_t c = i % cols, r = (i / cols) % rows;
+    bool keep = upper ? c - r >= k : c - r <= k;
+    if (!keep)
+      out->ints[i] = 0;
+  }
+  g.setOutput(0, OnnxValue{Value(), out});
+  return success();
+}
+
+/// Not on a boolean constant, folded; on a computed tensor, xor with true.
+LogicalResult convertNot(GraphBuilder &g) {
+  OnnxValue *x = g.input(0);
+  if (!x)
+    return g.fail("input 0 is missing");
+  if (x->constant && !x->constant->isFloat()) {
+    auto out = std::make_shared<ConstTensor>(*x->constant);
+    for (int64_t &v : out->ints)
+      v = v ? 0 : 1;
+    g.setOutput(0, OnnxValue{Value(), out});
+    return success();
+  }
+  FailureOr<Value> v = g.inputValue(0);
+  if (failed(v))
+    return failure();
+  if (!getElementTypeOrSelf(v->getType()).isInteger(1))
+    return g.fail("Not takes a boolean tensor");
+  Value ones = g.splat(1.0, g.b.getI1Type(), g.sizes(*v));
+  g.setOutput(0, Value(arith::XOrIOp::create(g.b, g.loc, *v, ones)));
   return success();
 }
 } // namespace
@@ -534,6 +621,8 @@ void mlir::trit::onnx_import::addShapeConverters(
   t["Shape"] = convertShape;
   t["Concat"] = convertConcat;
   t["ConstantOfShape"] = convertConstantOfShape;
+  t["Trilu"] = convertTrilu;
+  t["Not"] = convertNot;
   t["Expand"] = convertExpand;
   t["Range"] = convertRange;
   t["Slice"] = convertSlice;

@@ -475,6 +475,7 @@ splitOperands(Operation *op, function_ref<bool(Value)> other) {
 /// contract and returns the float activation `x` it quantizes, or null:
 ///
 ///   s = 127 / clip(max(|x|, axis = -1, keepdims), min = 1e-5)
+///       (or 127 * (1 / clip(...)), the exporter's Reciprocal + Mul)
 ///   q = clip(roundeven(x * s), -128, 127) / s
 Value matchActivationChain(Value q) {
   // q = c / s
@@ -509,11 +510,25 @@ Value matchActivationChain(Value q) {
   if (!x)
     return {};
 
-  // s = 127 / max(m, 1e-5)
-  auto reciprocal = scale.getDefiningOp<arith::DivFOp>();
-  if (!reciprocal || !isSplatOf(reciprocal.getLhs(), 127.0f))
+  // s = 127 / max(m, 1e-5), or as PyTorch's exporter writes it,
+  // s = (1 / max(m, 1e-5)) * 127 (ONNX Reciprocal then Mul). The two can
+  // differ by an ulp; trit.bitlinear computes the first.
+  Value clipped;
+  if (auto div = scale.getDefiningOp<arith::DivFOp>()) {
+    if (isSplatOf(div.getLhs(), 127.0f))
+      clipped = div.getRhs();
+  } else if (auto times = scale.getDefiningOp<arith::MulFOp>()) {
+    for (unsigned i = 0; i < 2 && !clipped; ++i) {
+      if (!isSplatOf(times->getOperand(1 - i), 127.0f))
+        continue;
+      auto inverse = times->getOperand(i).getDefiningOp<arith::DivFOp>();
+      if (inverse && isSplatOf(inverse.getLhs(), 1.0f))
+        clipped = inverse.getRhs();
+    }
+  }
+  if (!clipped)
     return {};
-  auto floor = skipTrailingUnitReshapes(reciprocal.getRhs())
+  auto floor = skipTrailingUnitReshapes(clipped)
                    .getDefiningOp<arith::MaximumFOp>();
   if (!floor)
     return {};

@@ -745,6 +745,7 @@ struct TritTileBitLinearPass
     // encoding, the scale.
     Location loc = op->getLoc();
     Value x2d = lowering.to2D(input);
+    auto x2dType = cast<RankedTensorType>(x2d.getType());
     FunctionType fnType = kernelFn.getFunctionType();
     if (x2d.getType() != fnType.getInput(0))
       x2d = tensor::CastOp::create(b, loc, fnType.getInput(0), x2d);
@@ -756,14 +757,12 @@ struct TritTileBitLinearPass
     if (bitlinear)
       args.push_back(bitlinear.getWeightScale());
     Value y = func::CallOp::create(b, loc, kernelFn, args).getResult(0);
+    // Back to the static [M, N] of this call site before reshaping.
     auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
-    RankedTensorType flat = resultType;
-    if (resultType.getRank() == 1)
-      flat = RankedTensorType::get({1, resultType.getDimSize(0)},
-                                   resultType.getElementType());
-    else if (resultType.getRank() == 2)
-      flat = resultType;
-    if (flat.getRank() == 2 && y.getType() != flat)
+    auto flat = RankedTensorType::get(
+        {x2dType.getDimSize(0), weightType.getDimSize(0)},
+        resultType.getElementType());
+    if (y.getType() != flat)
       y = tensor::CastOp::create(b, loc, flat, y);
     y = lowering.fromTo2D(y, input, resultType);
     if (y.getType() != resultType)
