@@ -21,6 +21,12 @@ int32_t trit_compiled_abi_version(void) { return FAKE_MODEL_ABI; }
 int64_t trit_compiled_vocab_size(void) { return 7; }
 int64_t trit_compiled_context_length(void) { return 16; }
 int32_t trit_compiled_default_threads(void) { return 1; }
+#ifdef FAKE_MODEL_STATIC_SEQUENCE
+int64_t trit_compiled_static_batch(void) { return 1; }
+int64_t trit_compiled_static_sequence(void) {
+  return FAKE_MODEL_STATIC_SEQUENCE;
+}
+#endif
 
 void _mlir_ciface_trit_forward(trit_memref3_f32 *logits,
                                trit_memref2_i64 *ids) {

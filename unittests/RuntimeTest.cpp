@@ -125,6 +125,27 @@ TEST(Runtime, RejectsSequencesLongerThanTheContext) {
   EXPECT_EQ(generated, 0);
 }
 
+TEST(Runtime, AStaticModelTakesOnlyItsShape) {
+  // Compiled for [1, 3]: any other shape would be a wrong-sized buffer.
+  Model m(FAKE_MODEL_STATIC_PATH);
+  ASSERT_EQ(m.status, TRIT_OK) << trit_last_error();
+  const int64_t ids[6] = {0, 1, 2, 3, 4, 5};
+  std::vector<float> logits(6 * 7);
+  EXPECT_EQ(trit_model_forward(m.model, ids, 1, 3, logits.data()), TRIT_OK);
+  EXPECT_EQ(trit_model_forward(m.model, ids, 1, 2, logits.data()),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(trit_last_error())
+                .find("compiled for sequences of exactly 3 tokens, not 2"),
+            std::string::npos)
+      << trit_last_error();
+  EXPECT_EQ(trit_model_forward(m.model, ids, 2, 3, logits.data()),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(trit_last_error())
+                .find("compiled for a batch of exactly 1, not 2"),
+            std::string::npos)
+      << trit_last_error();
+}
+
 TEST(Runtime, GreedyGenerationFollowsTheFavourite) {
   Model m(FAKE_MODEL_PATH);
   ASSERT_EQ(m.status, TRIT_OK);

@@ -17,6 +17,10 @@
 // CHECK: arith.constant 64 : i64
 // CHECK-LABEL: func.func @trit_compiled_default_threads() -> i32
 // CHECK: arith.constant 0 : i32
+// CHECK-LABEL: func.func @trit_compiled_static_batch() -> i64
+// CHECK: arith.constant 0 : i64
+// CHECK-LABEL: func.func @trit_compiled_static_sequence() -> i64
+// CHECK: arith.constant 0 : i64
 func.func @main(%ids: tensor<?x?xi64>) -> tensor<?x?x32xf32> {
   %c0 = arith.constant 0 : index
   %c1 = arith.constant 1 : index
@@ -32,6 +36,11 @@ func.func @main(%ids: tensor<?x?xi64>) -> tensor<?x?x32xf32> {
 // are left alone.
 // CHECK-LABEL: func.func private @helper
 // CHECK-LABEL: func.func @trit_forward(%{{.*}}: tensor<1x8xi64>) -> tensor<1x8x5xf32>
+// A static [1, 8] input is what the model requires exactly.
+// CHECK-LABEL: func.func @trit_compiled_static_batch() -> i64
+// CHECK: arith.constant 1 : i64
+// CHECK-LABEL: func.func @trit_compiled_static_sequence() -> i64
+// CHECK: arith.constant 8 : i64
 func.func private @helper(%x: tensor<1x8x5xf32>) -> tensor<1x8x5xf32> {
   return %x : tensor<1x8x5xf32>
 }

@@ -11,6 +11,9 @@
 |*   int32_t trit_compiled_default_threads(void); 0: OpenMP's default       *|
 |*            (optional; applied at load unless trit_set_num_threads was   *|
 |*            called)                                                       *|
+|*   int64_t trit_compiled_static_batch(void);    optional; > 0: the model  *|
+|*   int64_t trit_compiled_static_sequence(void); takes exactly this many   *|
+|*            (compiled for static shapes)                                  *|
 |*   void _mlir_ciface_trit_forward(trit_memref3_f32 *logits,               *|
 |*                                  trit_memref2_i64 *ids);                 *|
 |*                                                                          *|

@@ -39,6 +39,8 @@ struct trit_model {
   std::string path;
   int64_t vocab = 0;
   int64_t context = 0;
+  int64_t staticBatch = 0;    ///< > 0: the only batch size it takes.
+  int64_t staticSequence = 0; ///< > 0: the only sequence length it takes.
   ForwardFn *forward = nullptr;
 };
 
@@ -91,6 +93,12 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   m->vocab = vocab();
   m->context = context();
   m->forward = forward;
+  if (auto *batch = reinterpret_cast<SizeFn *>(
+          symbol("trit_compiled_static_batch")))
+    m->staticBatch = batch();
+  if (auto *sequence = reinterpret_cast<SizeFn *>(
+          symbol("trit_compiled_static_sequence")))
+    m->staticSequence = sequence();
   if (m->vocab <= 0 || m->context <= 0) {
     trit_model_free(m);
     return fail(TRIT_ERROR_LOAD, std::string("'") + path +
@@ -141,6 +149,18 @@ extern "C" trit_status trit_model_forward(trit_model *model,
                 "sequence of " + std::to_string(seq) +
                     " tokens is longer than the model's context of " +
                     std::to_string(model->context));
+  if (model->staticSequence > 0 && seq != model->staticSequence)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "the model was compiled for sequences of exactly " +
+                    std::to_string(model->staticSequence) +
+                    " tokens, not " + std::to_string(seq) +
+                    " (export it with a dynamic sequence axis to run other "
+                    "lengths)");
+  if (model->staticBatch > 0 && batch != model->staticBatch)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "the model was compiled for a batch of exactly " +
+                    std::to_string(model->staticBatch) + ", not " +
+                    std::to_string(batch));
   for (int64_t i = 0; i < batch * seq; ++i)
     if (ids[i] < 0 || ids[i] >= model->vocab)
       return fail(TRIT_ERROR_INVALID_ARGUMENT,

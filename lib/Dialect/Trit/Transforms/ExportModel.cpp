@@ -100,6 +100,12 @@ struct TritExportModelPass
                         context);
     addConstantFunction("trit_compiled_default_threads", b.getI32Type(),
                         defaultThreads);
+    // A model compiled for static sizes takes exactly those: the runtime
+    // must refuse anything else rather than hand it a wrong-sized buffer.
+    addConstantFunction("trit_compiled_static_batch", b.getI64Type(),
+                        ids.isDynamicDim(0) ? 0 : ids.getDimSize(0));
+    addConstantFunction("trit_compiled_static_sequence", b.getI64Type(),
+                        ids.isDynamicDim(1) ? 0 : ids.getDimSize(1));
   }
 
   static std::string typeString(Type type) {

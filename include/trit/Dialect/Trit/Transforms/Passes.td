@@ -158,9 +158,11 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
     `tensor<BxTxVxf32>` (B and T may be dynamic, V static), is renamed
     `trit_forward` and gets a C interface (`_mlir_ciface_trit_forward`); and
     `trit_compiled_abi_version`, `trit_compiled_vocab_size`,
-    `trit_compiled_context_length` and `trit_compiled_default_threads` are
+    `trit_compiled_context_length`, `trit_compiled_default_threads`,
+    `trit_compiled_static_batch` and `trit_compiled_static_sequence` are
     added, returning the ABI version the runtime checks, V, the context
-    length and the default thread count. An entry of another signature
+    length, the default thread count, and the batch and sequence length the
+    model requires exactly (0 where it is dynamic). An entry of another signature
     is an error naming what does not fit.
 
     Example:
