@@ -216,6 +216,7 @@ LogicalResult mlir::trit::compileSource(StringRef source,
   registerCompilerDialects(registry);
   MLIRContext context(registry);
   context.disableMultithreading();
+  context.printOpOnDiagnostic(false);
   OwningOpRef<ModuleOp> module = parseModule(context, source, "input", error);
   if (!module)
     return failure();

@@ -67,6 +67,7 @@ void mlir::trit::buildTritCpuToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createSCFToControlFlowPass());
 
   // LLVM dialect.
+  pm.addNestedPass<func::FuncOp>(createTritExpandDynamicReshapesPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   // expand-strided-metadata computes offsets and strides with affine.apply.
   pm.addPass(createLowerAffinePass());

@@ -17,7 +17,20 @@ using namespace mlir;
 using namespace mlir::trit::onnx_import;
 
 namespace {
-enum class Binary { Add, Sub, Mul, Div, Max, Min, Pow, Equal, Greater, Less };
+enum class Binary {
+  Add,
+  Sub,
+  Mul,
+  Div,
+  Max,
+  Min,
+  Pow,
+  Equal,
+  Greater,
+  Less,
+  GreaterOrEqual,
+  LessOrEqual
+};
 
 int64_t foldInt(Binary kind, int64_t x, int64_t y) {
   switch (kind) {
@@ -31,13 +44,65 @@ int64_t foldInt(Binary kind, int64_t x, int64_t y) {
   case Binary::Equal: return x == y;
   case Binary::Greater: return x > y;
   case Binary::Less: return x < y;
+  case Binary::GreaterOrEqual: return x >= y;
+  case Binary::LessOrEqual: return x <= y;
   }
   return 0;
 }
 
 bool isComparison(Binary kind) {
   return kind == Binary::Equal || kind == Binary::Greater ||
-         kind == Binary::Less;
+         kind == Binary::Less || kind == Binary::GreaterOrEqual ||
+         kind == Binary::LessOrEqual;
+}
+
+arith::CmpIPredicate intPredicate(Binary kind) {
+  switch (kind) {
+  case Binary::Greater: return arith::CmpIPredicate::sgt;
+  case Binary::Less: return arith::CmpIPredicate::slt;
+  case Binary::GreaterOrEqual: return arith::CmpIPredicate::sge;
+  case Binary::LessOrEqual: return arith::CmpIPredicate::sle;
+  default: return arith::CmpIPredicate::eq;
+  }
+}
+
+arith::CmpFPredicate floatPredicate(Binary kind) {
+  switch (kind) {
+  case Binary::Greater: return arith::CmpFPredicate::OGT;
+  case Binary::Less: return arith::CmpFPredicate::OLT;
+  case Binary::GreaterOrEqual: return arith::CmpFPredicate::OGE;
+  case Binary::LessOrEqual: return arith::CmpFPredicate::OLE;
+  default: return arith::CmpFPredicate::OEQ;
+  }
+}
+
+/// One element of symbolic shape arithmetic: folded when both operands are
+/// known, else an arith op on index values (booleans as 0/1). Null for Pow,
+/// which shape arithmetic does not use.
+OpFoldResult symBinary(GraphBuilder &g, Binary kind, OpFoldResult x,
+                       OpFoldResult y) {
+  std::optional<int64_t> cx = getConstantIntValue(x),
+                         cy = getConstantIntValue(y);
+  if (cx && cy && isa<Attribute>(x) && isa<Attribute>(y))
+    return g.b.getIndexAttr(foldInt(kind, *cx, *cy));
+  OpBuilder &b = g.b;
+  Location loc = g.loc;
+  Value vx = g.indexValue(x), vy = g.indexValue(y);
+  switch (kind) {
+  case Binary::Add: return Value(arith::AddIOp::create(b, loc, vx, vy));
+  case Binary::Sub: return Value(arith::SubIOp::create(b, loc, vx, vy));
+  case Binary::Mul: return Value(arith::MulIOp::create(b, loc, vx, vy));
+  case Binary::Div: return Value(arith::DivSIOp::create(b, loc, vx, vy));
+  case Binary::Max: return Value(arith::MaxSIOp::create(b, loc, vx, vy));
+  case Binary::Min: return Value(arith::MinSIOp::create(b, loc, vx, vy));
+  case Binary::Pow: return OpFoldResult();
+  default: {
+    Value c = arith::CmpIOp::create(b, loc, intPredicate(kind), vx, vy);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    return Value(arith::SelectOp::create(b, loc, c, one, zero));
+  }
+  }
 }
 
 Value createBinary(GraphBuilder &g, Binary kind, Value x, Value y) {
@@ -66,20 +131,14 @@ Value createBinary(GraphBuilder &g, Binary kind, Value x, Value y) {
   case Binary::Pow:
     return math::PowFOp::create(b, loc, x, y);
   case Binary::Equal:
-    return isFloat ? Value(arith::CmpFOp::create(b, loc,
-                                                 arith::CmpFPredicate::OEQ, x, y))
-                   : Value(arith::CmpIOp::create(b, loc,
-                                                 arith::CmpIPredicate::eq, x, y));
   case Binary::Greater:
-    return isFloat ? Value(arith::CmpFOp::create(b, loc,
-                                                 arith::CmpFPredicate::OGT, x, y))
-                   : Value(arith::CmpIOp::create(b, loc,
-                                                 arith::CmpIPredicate::sgt, x, y));
   case Binary::Less:
-    return isFloat ? Value(arith::CmpFOp::create(b, loc,
-                                                 arith::CmpFPredicate::OLT, x, y))
-                   : Value(arith::CmpIOp::create(b, loc,
-                                                 arith::CmpIPredicate::slt, x, y));
+  case Binary::GreaterOrEqual:
+  case Binary::LessOrEqual:
+    return isFloat ? Value(arith::CmpFOp::create(b, loc, floatPredicate(kind),
+                                                 x, y))
+                   : Value(arith::CmpIOp::create(b, loc, intPredicate(kind),
+                                                 x, y));
   }
   return {};
 }
@@ -129,6 +188,24 @@ LogicalResult convertBinary(GraphBuilder &g, Binary kind) {
           kind, x->constant->ints[broadcastIndex(i, *shape, x->constant->shape)],
           y->constant->ints[broadcastIndex(i, *shape, y->constant->shape)]));
     g.setOutput(0, OnnxValue{Value(), out});
+    return success();
+  }
+  // Shape arithmetic on dynamic sizes stays element by element.
+  if (symbolicOperands({x, y}) && kind != Binary::Pow) {
+    SymInts a = *g.symInts(x), c = *g.symInts(y);
+    std::optional<SmallVector<int64_t>> shape =
+        broadcastStatic(a.shape, c.shape);
+    if (!shape)
+      return g.fail("operand shapes cannot be broadcast together");
+    SymInts out;
+    out.shape = *shape;
+    out.elementType = isComparison(kind) ? g.b.getI1Type() : xe;
+    int64_t n = ShapedType::getNumElements(*shape);
+    for (int64_t i = 0; i < n; ++i)
+      out.elements.push_back(
+          symBinary(g, kind, a.elements[broadcastIndex(i, *shape, a.shape)],
+                    c.elements[broadcastIndex(i, *shape, c.shape)]));
+    g.setOutput(0, g.symValue(std::move(out)));
     return success();
   }
 
@@ -331,6 +408,22 @@ LogicalResult convertCast(GraphBuilder &g) {
                                           castConstant(*x->constant, to))});
     return success();
   }
+  if (x->sym && isa<IntegerType>(to)) {
+    // Shape arithmetic between integer types keeps its values (to bool: 0/1).
+    SymInts out = *x->sym;
+    out.elementType = to;
+    if (to.isInteger(1))
+      for (OpFoldResult &e : out.elements) {
+        Value zero = arith::ConstantIndexOp::create(g.b, g.loc, 0);
+        Value c = arith::CmpIOp::create(g.b, g.loc, arith::CmpIPredicate::ne,
+                                        g.indexValue(e), zero);
+        e = Value(arith::SelectOp::create(
+            g.b, g.loc, c, arith::ConstantIndexOp::create(g.b, g.loc, 1),
+            zero));
+      }
+    g.setOutput(0, g.symValue(std::move(out)));
+    return success();
+  }
   Value v = g.materialize(*x);
   auto resultType = cast<RankedTensorType>(v.getType()).clone(to);
   Value result;
@@ -388,6 +481,35 @@ LogicalResult convertWhere(GraphBuilder &g) {
     g.setOutput(0, OnnxValue{Value(), out});
     return success();
   }
+  if (symbolicOperands({c, x, y})) {
+    SymInts sc = *g.symInts(c), sx = *g.symInts(x), sy = *g.symInts(y);
+    std::optional<SmallVector<int64_t>> xy = broadcastStatic(sx.shape, sy.shape);
+    std::optional<SmallVector<int64_t>> shape =
+        xy ? broadcastStatic(sc.shape, *xy) : std::nullopt;
+    if (!shape)
+      return g.fail("operand shapes cannot be broadcast together");
+    SymInts out;
+    out.shape = *shape;
+    out.elementType = sx.elementType;
+    int64_t n = ShapedType::getNumElements(*shape);
+    for (int64_t i = 0; i < n; ++i) {
+      OpFoldResult ec = sc.elements[broadcastIndex(i, *shape, sc.shape)];
+      OpFoldResult ex = sx.elements[broadcastIndex(i, *shape, sx.shape)];
+      OpFoldResult ey = sy.elements[broadcastIndex(i, *shape, sy.shape)];
+      if (std::optional<int64_t> known = getConstantIntValue(ec);
+          known && isa<Attribute>(ec)) {
+        out.elements.push_back(*known ? ex : ey);
+        continue;
+      }
+      Value zero = arith::ConstantIndexOp::create(g.b, g.loc, 0);
+      Value pick = arith::CmpIOp::create(g.b, g.loc, arith::CmpIPredicate::ne,
+                                         g.indexValue(ec), zero);
+      out.elements.push_back(Value(arith::SelectOp::create(
+          g.b, g.loc, pick, g.indexValue(ex), g.indexValue(ey))));
+    }
+    g.setOutput(0, g.symValue(std::move(out)));
+    return success();
+  }
   OnnxValue *operands[] = {c, x, y};
   FailureOr<SmallVector<OpFoldResult>> sizes = g.broadcastSizes(operands);
   if (failed(sizes))
@@ -418,6 +540,8 @@ void mlir::trit::onnx_import::addElementwiseConverters(
   t["Equal"] = binary<Binary::Equal>;
   t["Greater"] = binary<Binary::Greater>;
   t["Less"] = binary<Binary::Less>;
+  t["GreaterOrEqual"] = binary<Binary::GreaterOrEqual>;
+  t["LessOrEqual"] = binary<Binary::LessOrEqual>;
   t["Abs"] = convertAbs;
   t["Neg"] = convertNeg;
   t["Round"] = unaryFloat<math::RoundEvenOp>;

@@ -67,8 +67,9 @@ FailureOr<const ConstTensor *> GraphBuilder::constantInput(unsigned i,
   if (!v)
     return fail(what + " (input " + Twine(i) + ") is missing");
   if (!v->constant)
-    return fail(what + " (input " + Twine(i) +
-                ") must be a constant known at import time");
+    return fail(what + " (input " + Twine(i) + ") must be a constant known "
+                "at import time" + (v->sym ? " (it depends on a dynamic size)"
+                                           : ""));
   return v->constant.get();
 }
 
@@ -80,6 +81,54 @@ FailureOr<SmallVector<int64_t>> GraphBuilder::intsInput(unsigned i,
   if ((*c)->isFloat())
     return fail(what + " must be an integer tensor");
   return SmallVector<int64_t>((*c)->ints.begin(), (*c)->ints.end());
+}
+
+FailureOr<SymInts> GraphBuilder::symIntsInput(unsigned i, StringRef what) {
+  OnnxValue *v = input(i);
+  if (!v)
+    return fail(what + " (input " + Twine(i) + ") is missing");
+  std::optional<SymInts> data = symInts(v);
+  if (!data)
+    return fail(what + " (input " + Twine(i) +
+                ") must be integers known at import time or computed from "
+                "the input's dynamic sizes");
+  return *data;
+}
+
+std::optional<SymInts> GraphBuilder::symInts(const OnnxValue *v) {
+  if (!v)
+    return std::nullopt;
+  if (v->sym)
+    return *v->sym;
+  if (!foldable(v))
+    return std::nullopt;
+  SymInts data;
+  data.shape = v->constant->shape;
+  data.elementType = v->constant->elementType;
+  for (int64_t x : v->constant->ints)
+    data.elements.push_back(b.getIndexAttr(x));
+  return data;
+}
+
+OnnxValue GraphBuilder::symValue(SymInts data) {
+  bool known = llvm::all_of(data.elements, [](OpFoldResult e) {
+    return isa<Attribute>(e);
+  });
+  if (!known)
+    return OnnxValue{Value(), nullptr,
+                     std::make_shared<SymInts>(std::move(data))};
+  auto c = std::make_shared<ConstTensor>();
+  c->shape = data.shape;
+  c->elementType = data.elementType;
+  for (OpFoldResult e : data.elements)
+    c->ints.push_back(*getConstantIntValue(e));
+  return OnnxValue{Value(), c, nullptr};
+}
+
+Value GraphBuilder::indexValue(OpFoldResult v) {
+  if (auto value = dyn_cast<Value>(v))
+    return value;
+  return arith::ConstantIndexOp::create(b, loc, *getConstantIntValue(v));
 }
 
 void GraphBuilder::setOutput(unsigned i, Value value) {
@@ -118,6 +167,8 @@ std::optional<SmallVector<int64_t>> GraphBuilder::intsAttr(StringRef name) {
 RankedTensorType GraphBuilder::typeOf(const OnnxValue &v) {
   if (v.value)
     return cast<RankedTensorType>(v.value.getType());
+  if (v.sym)
+    return RankedTensorType::get(v.sym->shape, v.sym->elementType);
   return RankedTensorType::get(v.constant->shape, v.constant->elementType);
 }
 
@@ -150,6 +201,24 @@ Value GraphBuilder::createConstant(const ConstTensor &data, StringRef name) {
 }
 
 Value GraphBuilder::materialize(OnnxValue &v) {
+  if (!v.value && v.sym) {
+    // Shape arithmetic used as data: one tensor.from_elements.
+    SmallVector<Value> elements;
+    Type type = v.sym->elementType;
+    for (OpFoldResult e : v.sym->elements) {
+      Value x = indexValue(e);
+      if (type.isInteger(1)) {
+        Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+        elements.push_back(arith::CmpIOp::create(
+            b, loc, arith::CmpIPredicate::ne, x, zero));
+      } else {
+        elements.push_back(arith::IndexCastOp::create(b, loc, type, x));
+      }
+    }
+    v.value = tensor::FromElementsOp::create(
+        b, loc, RankedTensorType::get(v.sym->shape, type), elements);
+    return v.value;
+  }
   if (!v.value)
     v.value = createConstant(*v.constant,
                              v.constant->name.empty()
@@ -492,6 +561,17 @@ int64_t mlir::trit::onnx_import::broadcastIndex(int64_t flat, ArrayRef<int64_t> 
     stride *= shape[j];
   }
   return index;
+}
+
+bool mlir::trit::onnx_import::symbolicOperands(
+    ArrayRef<const OnnxValue *> values) {
+  bool anySymbolic = false;
+  for (const OnnxValue *v : values) {
+    if (!v || !(v->sym || foldable(v)))
+      return false;
+    anySymbolic |= v->sym != nullptr;
+  }
+  return anySymbolic;
 }
 
 bool mlir::trit::onnx_import::foldable(const OnnxValue *v) {

@@ -54,11 +54,23 @@ std::optional<ConstTensor> decodeTensor(MLIRContext *context,
 /// The MLIR element type of an ONNX data type; null if unsupported.
 Type convertElementType(MLIRContext *context, int32_t dataType);
 
-/// An ONNX value: an SSA value, compile-time data, or both (data that has
-/// been materialized as an arith.constant).
+/// A small integer tensor of shape arithmetic on dynamic sizes
+/// (Shape -> Gather -> Concat -> Reshape and the like): its shape is static
+/// and each element is either known at import time (an IntegerAttr) or
+/// computed at run time (an SSA value of type index). Booleans are 0 or 1.
+struct SymInts {
+  SmallVector<int64_t> shape;
+  /// The ONNX element type: i64, i32 or i1.
+  Type elementType;
+  SmallVector<OpFoldResult> elements;
+};
+
+/// An ONNX value: an SSA value, compile-time data, symbolic shape data, or
+/// an SSA value together with the data it was materialized from.
 struct OnnxValue {
   Value value;
   std::shared_ptr<ConstTensor> constant;
+  std::shared_ptr<SymInts> sym;
 };
 
 class GraphBuilder {
@@ -101,6 +113,9 @@ public:
   FailureOr<const ConstTensor *> constantInput(unsigned i, StringRef what);
   /// Input `i` as a list of integers (axes, shapes); fails if not constant.
   FailureOr<SmallVector<int64_t>> intsInput(unsigned i, StringRef what);
+  /// Input `i` as integers known at import time or computed from dynamic
+  /// sizes (shapes, starts, ends); fails if it is neither.
+  FailureOr<SymInts> symIntsInput(unsigned i, StringRef what);
   /// Binds output `i` of the current node.
   void setOutput(unsigned i, Value value);
   void setOutput(unsigned i, OnnxValue value);
@@ -117,6 +132,14 @@ public:
   Value materialize(OnnxValue &v);
   /// An arith.constant of `data` (dense_resource unless tiny).
   Value createConstant(const ConstTensor &data, StringRef name);
+
+  /// `v` as symbolic integers: folded integer data or shape arithmetic;
+  /// nullopt for any other value.
+  std::optional<SymInts> symInts(const OnnxValue *v);
+  /// The value of `data`: constant data where every element is known.
+  OnnxValue symValue(SymInts data);
+  /// An index value for `v` (an arith.constant if it is an attribute).
+  Value indexValue(OpFoldResult v);
 
   /// `tensor.dim %t, i`, shared per value and dimension.
   Value dim(Value t, int64_t i);
@@ -184,6 +207,9 @@ int64_t broadcastIndex(int64_t flat, ArrayRef<int64_t> result,
 
 /// Whether `v` is an integer constant small enough to fold.
 bool foldable(const OnnxValue *v);
+/// Whether `v` is foldable or symbolic shape data (SymInts), with at least
+/// one of `values` symbolic.
+bool symbolicOperands(ArrayRef<const OnnxValue *> values);
 
 } // namespace mlir::trit::onnx_import
 

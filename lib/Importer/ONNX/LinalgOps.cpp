@@ -368,6 +368,21 @@ LogicalResult convertGather(GraphBuilder &g) {
     g.setOutput(0, OnnxValue{Value(), out});
     return success();
   }
+  // Picking sizes out of a shape computed from dynamic sizes.
+  if (data->sym && foldable(indices) && dt.getRank() == 1) {
+    SymInts out;
+    out.shape = SmallVector<int64_t>(it.getShape());
+    out.elementType = dt.getElementType();
+    int64_t n = dt.getDimSize(0);
+    for (int64_t i : indices->constant->ints) {
+      int64_t j = i < 0 ? i + n : i;
+      if (j < 0 || j >= n)
+        return g.fail("index " + Twine(i) + " is out of range");
+      out.elements.push_back(data->sym->elements[j]);
+    }
+    g.setOutput(0, g.symValue(std::move(out)));
+    return success();
+  }
   if (*axis != 0)
     return g.fail("Gather along axis " + Twine(*axis) + " is not supported");
 

@@ -80,6 +80,12 @@ LogicalResult reshapeTo(GraphBuilder &g, SmallVector<OpFoldResult> outSizes) {
     g.setOutput(0, OnnxValue{Value(), out});
     return success();
   }
+  if (x->sym) {
+    SymInts out = *x->sym;
+    out.shape = staticShape(outSizes);
+    g.setOutput(0, g.symValue(std::move(out)));
+    return success();
+  }
   FailureOr<Value> v = g.reshape(g.materialize(*x), outSizes);
   if (failed(v))
     return failure();
@@ -91,9 +97,11 @@ LogicalResult convertReshape(GraphBuilder &g) {
   OnnxValue *x = g.input(0);
   if (!x)
     return g.fail("input 0 is missing");
-  FailureOr<SmallVector<int64_t>> shape = g.intsInput(1, "shape");
+  FailureOr<SymInts> shape = g.symIntsInput(1, "shape");
   if (failed(shape))
     return failure();
+  if (shape->shape.size() != 1)
+    return g.fail("shape must be a 1-D tensor");
   RankedTensorType type = g.typeOf(*x);
   SmallVector<OpFoldResult> inSizes =
       x->value ? g.sizes(x->value) : getAsIndexOpFoldResult(g.context, type.getShape());
@@ -101,7 +109,16 @@ LogicalResult convertReshape(GraphBuilder &g) {
   SmallVector<OpFoldResult> outSizes;
   int64_t inferred = -1;
   int64_t knownProduct = 1;
-  for (auto [i, s] : llvm::enumerate(*shape)) {
+  for (auto [i, element] : llvm::enumerate(shape->elements)) {
+    std::optional<int64_t> known = getConstantIntValue(element);
+    if (!known || !isa<Attribute>(element)) {
+      // A size computed from dynamic sizes: a size, never -1 or 0 (an
+      // exporter copies dimensions by value).
+      outSizes.push_back(element);
+      knownProduct = ShapedType::kDynamic;
+      continue;
+    }
+    int64_t s = *known;
     if (s == -1) {
       if (inferred >= 0)
         return g.fail("shape has more than one -1");
@@ -266,21 +283,15 @@ LogicalResult convertShape(GraphBuilder &g) {
                                                   dims)});
     return success();
   }
+  // Dynamic sizes are read with tensor.dim and carried symbolically, so
+  // that the shape arithmetic on them folds where it can.
   Value v = g.materialize(*x);
-  SmallVector<Value> elements;
-  for (int64_t i = start; i < end; ++i) {
-    Value d = type.isDynamicDim(i)
-                  ? g.dim(v, i)
-                  : Value(arith::ConstantIndexOp::create(g.b, g.loc,
-                                                         type.getDimSize(i)));
-    elements.push_back(arith::IndexCastOp::create(g.b, g.loc,
-                                                  g.b.getI64Type(), d));
-  }
-  g.setOutput(0, Value(tensor::FromElementsOp::create(
-                     g.b, g.loc,
-                     RankedTensorType::get({int64_t(elements.size())},
-                                           g.b.getI64Type()),
-                     elements)));
+  SmallVector<OpFoldResult> all = g.sizes(v);
+  SymInts out;
+  out.shape = {end - start};
+  out.elementType = g.b.getI64Type();
+  out.elements.assign(all.begin() + start, all.begin() + end);
+  g.setOutput(0, g.symValue(std::move(out)));
   return success();
 }
 
@@ -311,6 +322,18 @@ LogicalResult convertConcat(GraphBuilder &g) {
     g.setOutput(0, OnnxValue{Value(), out});
     return success();
   }
+  SmallVector<const OnnxValue *> constInputs(inputs.begin(), inputs.end());
+  if (rank == 1 && symbolicOperands(constInputs)) {
+    SymInts out;
+    out.elementType = g.typeOf(*inputs[0]).getElementType();
+    for (OnnxValue *v : inputs) {
+      SymInts part = *g.symInts(v);
+      out.elements.append(part.elements.begin(), part.elements.end());
+    }
+    out.shape = {int64_t(out.elements.size())};
+    g.setOutput(0, g.symValue(std::move(out)));
+    return success();
+  }
   SmallVector<Value> operands;
   for (OnnxValue *v : inputs) {
     RankedTensorType t = g.typeOf(*v);
@@ -330,8 +353,8 @@ LogicalResult convertConcat(GraphBuilder &g) {
 }
 
 LogicalResult convertConstantOfShape(GraphBuilder &g) {
-  FailureOr<SmallVector<int64_t>> shape = g.intsInput(0, "shape");
-  if (failed(shape))
+  FailureOr<SymInts> symShape = g.symIntsInput(0, "shape");
+  if (failed(symShape))
     return failure();
   ConstTensor value;
   value.elementType = g.b.getF32Type();
@@ -345,8 +368,20 @@ LogicalResult convertConstantOfShape(GraphBuilder &g) {
       return g.fail("value must have one element");
     value = std::move(*data);
   }
+  if (g.input(0)->sym) {
+    // A size known only at run time: a filled tensor.
+    TypedAttr attr =
+        value.isFloat()
+            ? TypedAttr(FloatAttr::get(value.elementType, value.floats[0]))
+            : TypedAttr(IntegerAttr::get(value.elementType, value.ints[0]));
+    g.setOutput(0, g.filled(symShape->elements, value.elementType, attr));
+    return success();
+  }
+  SmallVector<int64_t> shape;
+  for (OpFoldResult e : symShape->elements)
+    shape.push_back(*getConstantIntValue(e));
   auto out = std::make_shared<ConstTensor>();
-  out->shape = *shape;
+  out->shape = shape;
   out->elementType = value.elementType;
   int64_t n = out->numElements();
   if (value.isFloat())
@@ -361,14 +396,25 @@ LogicalResult convertExpand(GraphBuilder &g) {
   OnnxValue *x = g.input(0);
   if (!x)
     return g.fail("input 0 is missing");
-  FailureOr<SmallVector<int64_t>> shape = g.intsInput(1, "shape");
-  if (failed(shape))
+  FailureOr<SymInts> symShape = g.symIntsInput(1, "shape");
+  if (failed(symShape))
     return failure();
+  if (symShape->shape.size() != 1)
+    return g.fail("shape must be a 1-D tensor");
+  ArrayRef<OpFoldResult> target = symShape->elements;
+  auto knownSize = [](OpFoldResult s) -> std::optional<int64_t> {
+    if (isa<Attribute>(s))
+      return getConstantIntValue(s);
+    return std::nullopt;
+  };
   // Shape arithmetic on constants is folded (exporters expand constant
   // shape vectors before splitting them).
-  if (foldable(x)) {
+  if (foldable(x) && !g.input(1)->sym) {
+    SmallVector<int64_t> shape;
+    for (OpFoldResult s : target)
+      shape.push_back(*knownSize(s));
     std::optional<SmallVector<int64_t>> outShape =
-        broadcastStatic(x->constant->shape, *shape);
+        broadcastStatic(x->constant->shape, shape);
     if (!outShape)
       return g.fail("shape cannot be broadcast to the target shape");
     auto out = std::make_shared<ConstTensor>();
@@ -385,17 +431,29 @@ LogicalResult convertExpand(GraphBuilder &g) {
     return success();
   }
   RankedTensorType type = g.typeOf(*x);
-  int64_t rank = std::max<int64_t>(type.getRank(), shape->size());
+  int64_t rank = std::max<int64_t>(type.getRank(), target.size());
   Value v = g.materialize(*x);
   SmallVector<OpFoldResult> in = g.sizes(v), out;
   for (int64_t i = 0; i < rank; ++i) {
     int64_t j = i - (rank - type.getRank());
-    int64_t k = i - (rank - int64_t(shape->size()));
-    int64_t s = k >= 0 ? (*shape)[k] : 1;
-    if (j >= 0 && s == 1)
+    int64_t k = i - (rank - int64_t(target.size()));
+    OpFoldResult s = k >= 0 ? target[k] : g.b.getIndexAttr(1);
+    std::optional<int64_t> ks = knownSize(s);
+    if (j < 0) {
+      out.push_back(s);
+    } else if (ks && *ks == 1) {
       out.push_back(in[j]);
-    else
-      out.push_back(g.b.getIndexAttr(s));
+    } else if (!type.isDynamicDim(j)) {
+      // Numpy broadcasting: a static input size other than 1 wins; the
+      // target must be 1 or equal (checked by broadcastTo when known).
+      out.push_back(type.getDimSize(j) == 1 ? s : in[j]);
+    } else if (ks) {
+      out.push_back(s);
+    } else {
+      // Both dynamic: one is 1 or they are equal, so the larger.
+      out.push_back(Value(arith::MaxSIOp::create(
+          g.b, g.loc, g.indexValue(in[j]), g.indexValue(s))));
+    }
   }
   FailureOr<Value> result = g.broadcastTo(*x, out);
   if (failed(result))
@@ -405,6 +463,50 @@ LogicalResult convertExpand(GraphBuilder &g) {
 }
 
 LogicalResult convertRange(GraphBuilder &g) {
+  OnnxValue *inputs[] = {g.input(0), g.input(1), g.input(2)};
+  if (!inputs[0] || !inputs[1] || !inputs[2])
+    return g.fail("expects start, limit and delta");
+  if (symbolicOperands({inputs[0], inputs[1], inputs[2]})) {
+    // Integer range with a bound known only at run time (positions of a
+    // dynamic sequence): a linalg.generic computing start + i * delta.
+    SymInts start = *g.symInts(inputs[0]), limit = *g.symInts(inputs[1]),
+            delta = *g.symInts(inputs[2]);
+    if (start.elements.size() != 1 || limit.elements.size() != 1 ||
+        delta.elements.size() != 1)
+      return g.fail("start, limit and delta must be scalars");
+    std::optional<int64_t> d = getConstantIntValue(delta.elements[0]);
+    if (!d || !isa<Attribute>(delta.elements[0]))
+      return g.fail("delta must be known at import time");
+    if (*d == 0)
+      return g.fail("delta is zero");
+    Value s = g.indexValue(start.elements[0]);
+    Value l = g.indexValue(limit.elements[0]);
+    // count = max(0, ceil((l - s) / d))
+    Value span = arith::SubIOp::create(g.b, g.loc, l, s);
+    Value dv = arith::ConstantIndexOp::create(g.b, g.loc, *d);
+    Value count = arith::CeilDivSIOp::create(g.b, g.loc, span, dv);
+    Value zero = arith::ConstantIndexOp::create(g.b, g.loc, 0);
+    count = arith::MaxSIOp::create(g.b, g.loc, count, zero);
+    Type elementType = start.elementType;
+    Value init = g.empty({OpFoldResult(count)}, elementType);
+    AffineMap map = AffineMap::getMultiDimIdentityMap(1, g.context);
+    Value result =
+        linalg::GenericOp::create(
+            g.b, g.loc, TypeRange{init.getType()}, ValueRange{},
+            ValueRange{init}, ArrayRef<AffineMap>{map},
+            ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+            [&](OpBuilder &b, Location loc, ValueRange) {
+              Value i = linalg::IndexOp::create(b, loc, 0);
+              Value x = arith::AddIOp::create(
+                  b, loc, s, arith::MulIOp::create(b, loc, i, dv));
+              linalg::YieldOp::create(
+                  b, loc,
+                  Value(arith::IndexCastOp::create(b, loc, elementType, x)));
+            })
+            ->getResult(0);
+    g.setOutput(0, result);
+    return success();
+  }
   FailureOr<const ConstTensor *> start = g.constantInput(0, "start");
   FailureOr<const ConstTensor *> limit = g.constantInput(1, "limit");
   FailureOr<const ConstTensor *> delta = g.constantInput(2, "delta");
@@ -441,23 +543,76 @@ Value sliceAxis(GraphBuilder &g, Value v, int64_t axis, int64_t offset,
   return tensor::ExtractSliceOp::create(g.b, g.loc, v, offsets, sizes, strides);
 }
 
-/// Slice with constant starts/ends/axes/steps on dimensions of static size.
+/// The Slice bounds of one axis of size `n`: (offset, count) for a start
+/// and end that are known or computed at run time, clamped to [0, n] as
+/// ONNX clamps them (step > 0).
+std::pair<OpFoldResult, OpFoldResult>
+sliceBounds(GraphBuilder &g, OpFoldResult n, OpFoldResult start,
+            OpFoldResult end, int64_t step) {
+  auto known = [](OpFoldResult v) -> std::optional<int64_t> {
+    return isa<Attribute>(v) ? getConstantIntValue(v) : std::nullopt;
+  };
+  std::optional<int64_t> kn = known(n), ks = known(start), ke = known(end);
+  if (kn && ks && ke) {
+    int64_t s = std::clamp<int64_t>(*ks < 0 ? *ks + *kn : *ks, 0, *kn);
+    int64_t e = std::clamp<int64_t>(*ke < 0 ? *ke + *kn : *ke, 0, *kn);
+    int64_t count = e > s ? (e - s + step - 1) / step : 0;
+    return {g.b.getIndexAttr(s), g.b.getIndexAttr(count)};
+  }
+  OpBuilder &b = g.b;
+  Location loc = g.loc;
+  Value size = g.indexValue(n);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  auto normalize = [&](OpFoldResult v) -> Value {
+    std::optional<int64_t> k = known(v);
+    // INT64_MAX-style ends mean "to the end".
+    if (k && *k >= (int64_t(1) << 62))
+      return size;
+    if (k && *k <= -(int64_t(1) << 62))
+      return zero;
+    Value x = g.indexValue(v);
+    if (!k || *k < 0) {
+      Value negative =
+          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, x, zero);
+      x = arith::SelectOp::create(b, loc, negative,
+                                  arith::AddIOp::create(b, loc, x, size), x);
+    }
+    x = arith::MaxSIOp::create(b, loc, x, zero);
+    return arith::MinSIOp::create(b, loc, x, size);
+  };
+  Value s = normalize(start), e = normalize(end);
+  Value span = arith::MaxSIOp::create(
+      b, loc, arith::SubIOp::create(b, loc, e, s), zero);
+  Value count = arith::CeilDivSIOp::create(
+      b, loc, span, arith::ConstantIndexOp::create(b, loc, step));
+  return {OpFoldResult(s), OpFoldResult(count)};
+}
+
+/// Slice with steps > 0 and known axes; starts and ends known at import
+/// time or computed from dynamic sizes, on static or dynamic dimensions.
 LogicalResult convertSlice(GraphBuilder &g) {
   OnnxValue *x = g.input(0);
   if (!x)
     return g.fail("input 0 is missing");
-  SmallVector<int64_t> starts, ends, axes, steps;
+  SmallVector<OpFoldResult> starts, ends;
+  SmallVector<int64_t> axes, steps;
+  auto attrs = [&](ArrayRef<int64_t> v) {
+    SmallVector<OpFoldResult> out;
+    for (int64_t i : v)
+      out.push_back(g.b.getIndexAttr(i));
+    return out;
+  };
   if (g.opset < 10) {
-    starts = g.intsAttr("starts").value_or(SmallVector<int64_t>());
-    ends = g.intsAttr("ends").value_or(SmallVector<int64_t>());
+    starts = attrs(g.intsAttr("starts").value_or(SmallVector<int64_t>()));
+    ends = attrs(g.intsAttr("ends").value_or(SmallVector<int64_t>()));
     axes = g.intsAttr("axes").value_or(SmallVector<int64_t>());
   } else {
-    FailureOr<SmallVector<int64_t>> s = g.intsInput(1, "starts");
-    FailureOr<SmallVector<int64_t>> e = g.intsInput(2, "ends");
+    FailureOr<SymInts> s = g.symIntsInput(1, "starts");
+    FailureOr<SymInts> e = g.symIntsInput(2, "ends");
     if (failed(s) || failed(e))
       return failure();
-    starts = *s;
-    ends = *e;
+    starts = s->elements;
+    ends = e->elements;
     if (g.input(3)) {
       FailureOr<SmallVector<int64_t>> a = g.intsInput(3, "axes");
       if (failed(a))
@@ -480,24 +635,54 @@ LogicalResult convertSlice(GraphBuilder &g) {
   if (ends.size() != starts.size() || axes.size() != starts.size() ||
       steps.size() != starts.size())
     return g.fail("starts, ends, axes and steps differ in length");
-  Value v = g.materialize(*x);
+  SmallVector<int64_t> normalizedAxes;
   for (size_t i = 0; i < starts.size(); ++i) {
     std::optional<int64_t> axis = normalizeAxis(axes[i], rank);
     if (!axis)
       return g.fail("axis " + Twine(axes[i]) + " is out of range");
-    int64_t n = type.getDimSize(*axis);
-    if (ShapedType::isDynamic(n))
-      return g.fail("Slice along a dynamic dimension is not supported");
     if (steps[i] <= 0)
       return g.fail("Slice with a step <= 0 is not supported");
-    int64_t s = starts[i] < 0 ? starts[i] + n : starts[i];
-    int64_t e = ends[i] < 0 ? ends[i] + n : ends[i];
-    s = std::clamp<int64_t>(s, 0, n);
-    e = std::clamp<int64_t>(e, 0, n);
-    int64_t count = e > s ? (e - s + steps[i] - 1) / steps[i] : 0;
-    v = sliceAxis(g, v, *axis, s, count, steps[i]);
+    normalizedAxes.push_back(*axis);
   }
-  g.setOutput(0, v);
+  // Shape arithmetic: a slice of a symbolic shape vector stays symbolic.
+  if (x->sym && rank == 1) {
+    SymInts out = *x->sym;
+    int64_t n = type.getDimSize(0);
+    for (size_t i = 0; i < starts.size(); ++i) {
+      auto [offset, count] =
+          sliceBounds(g, g.b.getIndexAttr(n), starts[i], ends[i], steps[i]);
+      std::optional<int64_t> o = getConstantIntValue(offset),
+                             c = getConstantIntValue(count);
+      if (!o || !c || !isa<Attribute>(offset) || !isa<Attribute>(count))
+        return g.fail("slicing a shape with bounds known only at run time "
+                      "is not supported");
+      SmallVector<OpFoldResult> picked;
+      for (int64_t k = 0; k < *c; ++k)
+        picked.push_back(out.elements[*o + k * steps[i]]);
+      out.elements = picked;
+      out.shape = {*c};
+    }
+    g.setOutput(0, g.symValue(std::move(out)));
+    return success();
+  }
+  Value v = g.materialize(*x);
+  SmallVector<OpFoldResult> offsets(rank, g.b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = g.sizes(v);
+  SmallVector<OpFoldResult> strides(rank, g.b.getIndexAttr(1));
+  SmallVector<bool> sliced(rank, false);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t axis = normalizedAxes[i];
+    if (sliced[axis])
+      return g.fail("axis " + Twine(axis) + " is sliced twice");
+    sliced[axis] = true;
+    auto [offset, count] =
+        sliceBounds(g, sizes[axis], starts[i], ends[i], steps[i]);
+    offsets[axis] = offset;
+    sizes[axis] = count;
+    strides[axis] = g.b.getIndexAttr(steps[i]);
+  }
+  g.setOutput(0, Value(tensor::ExtractSliceOp::create(g.b, g.loc, v, offsets,
+                                                      sizes, strides)));
   return success();
 }
 

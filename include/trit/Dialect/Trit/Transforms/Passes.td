@@ -162,8 +162,21 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
     `trit_compiled_static_batch` and `trit_compiled_static_sequence` are
     added, returning the ABI version the runtime checks, V, the context
     length, the default thread count, and the batch and sequence length the
-    model requires exactly (0 where it is dynamic). An entry of another signature
-    is an error naming what does not fit.
+    model requires exactly (0 where it is dynamic).
+
+    A KV-cache model takes the cache after the ids and returns it extended
+    after the logits: `(ids, past_0, ..., past_{n-1}) -> (logits,
+    present_0, ..., present_{n-1})`, each cache tensor
+    `tensor<B x heads x length x head_dim x f32>` with the same static heads
+    and head_dim (Hugging Face-style exports: a key and a value per layer).
+    Its entry becomes the private `trit_forward_graph`, and a public
+    `trit_forward_cached(ids, cache) -> (logits, cache)` with a C interface
+    wraps it with all n tensors stacked into one
+    `tensor<n x B x heads x ? x head_dim x f32>`, so that the runtime calls
+    one fixed signature whatever the number of layers; the constants
+    `trit_compiled_kv_tensors`, `trit_compiled_kv_heads` and
+    `trit_compiled_kv_head_dim` describe the cache. An entry of any other
+    signature is an error naming what does not fit.
 
     Example:
 
@@ -182,14 +195,15 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
            "there is no function of this name)">,
     Option<"contextLength", "context-length", "int64_t", /*default=*/"0",
            "Longest sequence the model takes (0: the static sequence "
-           "dimension of the input)">,
+           "dimension of the input, or 4096 if it is dynamic)">,
     Option<"defaultThreads", "default-threads", "int64_t", /*default=*/"0",
            "Threads the runtime uses for this model unless told otherwise "
            "(0: OpenMP's default, all cores); exported as "
            "trit_compiled_default_threads">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
-                           "::mlir::func::FuncDialect"];
+                           "::mlir::func::FuncDialect",
+                           "::mlir::tensor::TensorDialect"];
 }
 
 def TritDecomposeAggregatesPass
@@ -219,6 +233,25 @@ def TritCopiesToLoopsPass : Pass<"trit-copies-to-loops", "func::FuncOp"> {
     `convert-linalg-to-loops` turns into plain loops.
   }];
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
+def TritExpandDynamicReshapesPass
+    : Pass<"trit-expand-dynamic-reshapes", "func::FuncOp"> {
+  let summary = "Lower expand_shapes that split one dynamic size into "
+                "several";
+  let description = [{
+    `expand-strided-metadata` (MLIR 22) crashes on a `memref.expand_shape`
+    whose reassociation group holds more than one dynamic size, such as
+    `memref<?x64xf32>` into `memref<?x?x64xf32>` (tokens back into batch and
+    sequence, which dynamic-shape models do after every BitLinear). This
+    pass rewrites such an expand_shape into a `memref.reinterpret_cast` of
+    the source's base buffer (`memref.extract_strided_metadata`): within
+    each group the innermost dimension keeps the source dimension's stride
+    and each outer one multiplies it by the sizes inside it. Other
+    expand_shapes are left to `expand-strided-metadata`.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 def TritCheckLoweredPass : Pass<"trit-check-lowered", "ModuleOp"> {
