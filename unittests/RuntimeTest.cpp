@@ -202,6 +202,104 @@ TEST(Sampling, FrequenciesFollowTheSoftmax) {
   EXPECT_NEAR(ones / double(draws), 0.75, 0.015);
 }
 
+// Logits of ids [seq] through trit_model_forward.
+std::vector<float> forwardLogits(trit_model *model,
+                                 const std::vector<int64_t> &ids) {
+  std::vector<float> logits(ids.size() * 7);
+  EXPECT_EQ(trit_model_forward(model, ids.data(), 1,
+                               static_cast<int64_t>(ids.size()),
+                               logits.data()),
+            TRIT_OK)
+      << trit_last_error();
+  return logits;
+}
+
+// Feeding a session piece by piece gives the logits of the whole sequence,
+// with the cache (the cached fake model's logits depend on the whole
+// prefix) and without.
+TEST(Session, PiecesGiveTheWholeSequencesLogits) {
+  for (const char *path : {FAKE_MODEL_CACHED_PATH, FAKE_MODEL_PATH}) {
+    SCOPED_TRACE(path);
+    Model m(path);
+    ASSERT_EQ(m.status, TRIT_OK) << trit_last_error();
+    EXPECT_EQ(trit_model_has_kv_cache(m.model),
+              std::string(path) == FAKE_MODEL_CACHED_PATH);
+    std::vector<int64_t> ids = {3, 1, 4, 1, 5, 6};
+    std::vector<float> whole = forwardLogits(m.model, ids);
+    trit_session *session = nullptr;
+    ASSERT_EQ(trit_session_create(m.model, &session), TRIT_OK);
+    std::vector<float> pieces(ids.size() * 7);
+    ASSERT_EQ(trit_session_append(session, ids.data(), 3, pieces.data()),
+              TRIT_OK)
+        << trit_last_error();
+    for (size_t i = 3; i < ids.size(); ++i)
+      ASSERT_EQ(trit_session_append(session, &ids[i], 1, &pieces[i * 7]),
+                TRIT_OK)
+          << trit_last_error();
+    EXPECT_EQ(trit_session_length(session), 6);
+    EXPECT_EQ(pieces, whole);
+    trit_session_free(session);
+  }
+}
+
+TEST(Session, RefusesBadIdsAndOverlongSequencesAndStaysUsable) {
+  Model m(FAKE_MODEL_CACHED_PATH);
+  ASSERT_EQ(m.status, TRIT_OK) << trit_last_error();
+  trit_session *session = nullptr;
+  ASSERT_EQ(trit_session_create(m.model, &session), TRIT_OK);
+  int64_t ids[2] = {2, 9};
+  EXPECT_EQ(trit_session_append(session, ids, 2, nullptr),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(trit_last_error()).find("token id 9 at [0, 1]"),
+            std::string::npos)
+      << trit_last_error();
+  EXPECT_EQ(trit_session_length(session), 0);
+  std::vector<int64_t> many(17, 1);
+  EXPECT_EQ(trit_session_append(session, many.data(), 17, nullptr),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(trit_last_error()).find("context of 16"),
+            std::string::npos)
+      << trit_last_error();
+  ASSERT_EQ(trit_session_append(session, many.data(), 16, nullptr), TRIT_OK);
+  // Full: one more token does not fit.
+  EXPECT_EQ(trit_session_append(session, ids, 1, nullptr),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(trit_session_length(session), 16);
+  trit_session_free(session);
+}
+
+// Generation with the cache picks what greedy decoding on whole-sequence
+// forward passes picks: (sum of the sequence + 1) mod 7 each step.
+TEST(Session, CachedGenerationMatchesWholeSequenceGreedy) {
+  Model m(FAKE_MODEL_CACHED_PATH);
+  ASSERT_EQ(m.status, TRIT_OK) << trit_last_error();
+  std::vector<int64_t> sequence = {2, 5};
+  std::vector<int64_t> expected;
+  for (int step = 0; step < 6; ++step) {
+    std::vector<float> logits = forwardLogits(m.model, sequence);
+    const float *last = &logits[(sequence.size() - 1) * 7];
+    int64_t best = 0;
+    for (int64_t v = 1; v < 7; ++v)
+      if (last[v] > last[best])
+        best = v;
+    expected.push_back(best);
+    sequence.push_back(best);
+  }
+  trit_sampling greedy = trit_sampling_greedy();
+  std::vector<int64_t> out(6);
+  int64_t generated = 0;
+  trit_timing timing{};
+  int64_t prompt[2] = {2, 5};
+  ASSERT_EQ(trit_generate(m.model, prompt, 2, 6, &greedy, out.data(),
+                          &generated, &timing),
+            TRIT_OK)
+      << trit_last_error();
+  EXPECT_EQ(generated, 6);
+  EXPECT_EQ(out, expected);
+  // 2 + 5 = 7 -> 1, then 8 -> 2, 10 -> 4, 14 -> 1, 15 -> 2, 17 -> 4.
+  EXPECT_EQ(out, (std::vector<int64_t>{1, 2, 4, 1, 2, 4}));
+}
+
 TEST(Sampling, TopPKeepsTheNucleusOnly) {
   // Probabilities ~ {0.64, 0.24, 0.09, 0.03}: top_p 0.8 keeps two tokens.
   const float logits[4] = {3.0f, 2.0f, 1.0f, 0.0f};

@@ -7,7 +7,7 @@ import unittest
 
 import torch
 
-from trit.export import FORMS, export_onnx
+from trit.export import FORMS, cache_names, export_onnx
 from trit.models import (CONFIGS, BitLinear, BitNetModel,
                          quantize_activations, quantize_weights)
 from trit.models.bitnet import ternarize
@@ -81,6 +81,25 @@ class ModelTest(unittest.TestCase):
             prefix = model(ids[:, :4])
         torch.testing.assert_close(full[:, :4], prefix, rtol=1e-5, atol=1e-5)
 
+    def test_kv_cache_matches_full_sequence(self):
+        # Feeding a prompt and then one token at a time through the cache
+        # gives the logits of the whole sequence at once.
+        torch.manual_seed(4)
+        for name in ("tiny-swiglu", "tiny-2b4t"):
+            with self.subTest(name=name):
+                model = BitNetModel(CONFIGS[name]).eval().set_form("inference")
+                ids = torch.randint(0, CONFIGS[name].vocab_size, (2, 7))
+                with torch.no_grad():
+                    full = model(ids)
+                    logits, past = model(ids[:, :4], model.empty_cache(2))
+                    steps = [logits]
+                    for t in range(4, 7):
+                        logits, past = model(ids[:, t:t + 1], past)
+                        steps.append(logits)
+                torch.testing.assert_close(torch.cat(steps, dim=1), full,
+                                           rtol=1e-4, atol=1e-4)
+                self.assertEqual(past[0][0].shape[2], 7)
+
     def test_bitlinear_count(self):
         for name in ("tiny-swiglu", "tiny-2b4t"):
             model = BitNetModel(CONFIGS[name])
@@ -110,6 +129,25 @@ class ExportTest(unittest.TestCase):
                     dims = proto.graph.input[0].type.tensor_type.shape.dim
                     self.assertEqual([d.dim_param for d in dims],
                                      ["batch", "sequence"])
+                    # No loops: GQA's repeat exports as Expand + Reshape.
+                    self.assertNotIn("Loop", ops)
+
+    def test_export_kv_cache(self):
+        import onnx
+        config = CONFIGS["tiny-2b4t"]
+        with tempfile.TemporaryDirectory() as tmp:
+            model = BitNetModel(config)
+            path = os.path.join(tmp, "model.onnx")
+            export_onnx(model, path, form="inference", kv_cache=True)
+            graph = onnx.load(path).graph
+            past, present = cache_names(config.num_layers)
+            self.assertEqual([i.name for i in graph.input],
+                             ["input_ids"] + past)
+            self.assertEqual([o.name for o in graph.output],
+                             ["logits"] + present)
+            dims = graph.input[1].type.tensor_type.shape.dim
+            self.assertEqual(dims[2].dim_param, "past_sequence")
+            self.assertEqual(dims[1].dim_value, config.num_kv_heads)
 
 
 if __name__ == "__main__":

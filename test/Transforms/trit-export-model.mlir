@@ -4,12 +4,12 @@
 // THREADS: arith.constant 1 : i32
 
 // The entry becomes trit_forward with a C interface, and the three constant
-// functions of the model ABI appear (ABI version 1, vocabulary 32, context
+// functions of the model ABI appear (ABI version 2, vocabulary 32, context
 // from the option).
 // CHECK-LABEL: func.func @trit_forward
 // CHECK-SAME: (%{{.*}}: tensor<?x?xi64>) -> tensor<?x?x32xf32> attributes {llvm.emit_c_interface}
 // CHECK-LABEL: func.func @trit_compiled_abi_version() -> i32
-// CHECK: %[[V:.*]] = arith.constant 1 : i32
+// CHECK: %[[V:.*]] = arith.constant 2 : i32
 // CHECK: return %[[V]]
 // CHECK-LABEL: func.func @trit_compiled_vocab_size() -> i64
 // CHECK: arith.constant 32 : i64
@@ -83,9 +83,39 @@ func.func @main(%ids: tensor<1x4xi64>) -> tensor<1x4x?xf32> {
 
 // -----
 
-// One argument, one result.
-// expected-error @+1 {{trit-export-model: the entry 'main' must take one argument and return one result, it takes 2 and returns 1}}
+// Extra arguments are cache tensors, which must come back extended.
+// expected-error @+1 {{trit-export-model: the entry 'main' takes 1 cache tensors but returns 0; a KV-cache model returns each one extended}}
 func.func @main(%ids: tensor<1x4xi64>, %extra: index) -> tensor<1x4x8xf32> {
   %l = tensor.empty() : tensor<1x4x8xf32>
   return %l : tensor<1x4x8xf32>
+}
+
+// -----
+
+// A KV-cache model (Hugging Face-style: a key and a value per layer, here
+// one layer): the graph becomes private and trit_forward_cached stacks the
+// cache tensors into one argument and one result.
+// CHECK-LABEL: func.func private @trit_forward_graph(
+// CHECK-LABEL: func.func @trit_forward_cached(
+// CHECK-SAME: %[[IDS:.*]]: tensor<?x?xi64>, %[[CACHE:.*]]: tensor<2x?x3x?x4xf32>) -> (tensor<?x?x5xf32>, tensor<2x?x3x?x4xf32>) attributes {llvm.emit_c_interface}
+// CHECK: %[[K:.*]] = tensor.extract_slice %[[CACHE]][0, 0, 0, 0, 0] [1, %{{.*}}, 3, %{{.*}}, 4] [1, 1, 1, 1, 1] : tensor<2x?x3x?x4xf32> to tensor<?x3x?x4xf32>
+// CHECK: %[[V:.*]] = tensor.extract_slice %[[CACHE]][1, 0, 0, 0, 0]
+// CHECK: %[[R:.*]]:3 = call @trit_forward_graph(%[[IDS]], %[[K]], %[[V]])
+// CHECK: tensor.insert_slice %[[R]]#1 into %{{.*}}[0, 0, 0, 0, 0]
+// CHECK: %[[P:.*]] = tensor.insert_slice %[[R]]#2 into %{{.*}}[1, 0, 0, 0, 0]
+// CHECK: return %[[R]]#0, %[[P]]
+// CHECK-LABEL: func.func @trit_compiled_kv_tensors() -> i64
+// CHECK: arith.constant 2 : i64
+// CHECK-LABEL: func.func @trit_compiled_kv_heads() -> i64
+// CHECK: arith.constant 3 : i64
+// CHECK-LABEL: func.func @trit_compiled_kv_head_dim() -> i64
+// CHECK: arith.constant 4 : i64
+func.func @main(%ids: tensor<?x?xi64>, %k: tensor<?x3x?x4xf32>, %v: tensor<?x3x?x4xf32>)
+    -> (tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %ids, %c0 : tensor<?x?xi64>
+  %t = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %l = tensor.empty(%b, %t) : tensor<?x?x5xf32>
+  return %l, %k, %v : tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>
 }

@@ -191,6 +191,12 @@ int main(int argc, char **argv) {
     std::vector<int64_t> out(generate);
     int64_t generated = 0;
     trit_timing timing{};
+    if (!trit_model_has_kv_cache(m))
+      std::fprintf(stderr,
+                   "%s: note: the model has no KV cache: every step runs the "
+                   "whole sequence (export it with its cache to decode one "
+                   "token a step)\n",
+                   kTool);
     if (trit_generate(m, prompt.data(), static_cast<int64_t>(prompt.size()),
                       generate, &sampling, out.data(), &generated, &timing)) {
       rc = runtimeError("generation failed");
@@ -199,11 +205,9 @@ int main(int argc, char **argv) {
         std::printf("%s%lld", i ? "," : "", static_cast<long long>(out[i]));
       std::printf("\n");
       std::fprintf(stderr,
-                   "%s: no KV cache: the whole sequence runs at every step\n"
                    "%s: prefill %lld tokens in %.3f s (%.1f tokens/s), "
                    "decode %lld tokens in %.3f s (%.1f tokens/s)\n",
-                   kTool, kTool,
-                   static_cast<long long>(timing.prompt_tokens),
+                   kTool, static_cast<long long>(timing.prompt_tokens),
                    timing.prefill_seconds,
                    timing.prefill_seconds > 0
                        ? timing.prompt_tokens / timing.prefill_seconds

@@ -99,7 +99,7 @@ llvm::cl::opt<std::string>
 llvm::cl::opt<int64_t> contextLength(
     "context-length",
     llvm::cl::desc("Longest sequence the model takes (0: its static "
-                   "sequence length)"),
+                   "sequence length, or 4096 for a dynamic one)"),
     llvm::cl::init(0), llvm::cl::cat(tritcCategory));
 
 llvm::cl::opt<int64_t> defaultThreads(
@@ -154,6 +154,8 @@ int main(int argc, char **argv) {
   DialectRegistry registry;
   trit::registerCompilerDialects(registry);
   MLIRContext context(registry);
+  // Errors name the op by location; a dump of a whole model helps nobody.
+  context.printOpOnDiagnostic(false);
 
   std::string error;
   OwningOpRef<ModuleOp> module;

@@ -97,6 +97,16 @@ def rotate_half(x: torch.Tensor) -> torch.Tensor:
     return torch.cat([-x[..., half:], x[..., :half]], dim=-1)
 
 
+def repeat_kv(x: torch.Tensor, groups: int) -> torch.Tensor:
+    """[b, kv_heads, s, d] -> [b, kv_heads * groups, s, d], each kv head
+    repeated for its group of query heads (expand + reshape, which exports
+    to ONNX without loops, unlike repeat_interleave)."""
+    if groups == 1:
+        return x
+    b, h, s, d = x.shape
+    return x[:, :, None].expand(b, h, groups, s, d).reshape(b, h * groups, s, d)
+
+
 class Attention(nn.Module):
     """Causal self-attention with grouped-query heads and rotary embedding."""
 
@@ -111,7 +121,13 @@ class Attention(nn.Module):
         self.sub_norm = (RMSNorm(config.hidden_size, config.rms_norm_eps)
                          if config.sub_norms else nn.Identity())
 
-    def forward(self, x, cos, sin):
+    def forward(self, x, cos, sin, causal, past=None):
+        """x [b, t, hidden]; causal [t, past + t] (True where a query may
+        attend); past: None or this layer's cached (key, value), each
+        [b, kv_heads, past, head_dim] after rotary embedding.
+
+        Returns (output, (key, value)) where key/value cover past + t.
+        """
         c = self.config
         b, t, _ = x.shape
         q = self.q_proj(x).view(b, t, c.num_heads, c.head_dim).transpose(1, 2)
@@ -119,15 +135,17 @@ class Attention(nn.Module):
         v = self.v_proj(x).view(b, t, c.num_kv_heads, c.head_dim).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
+        if past is not None:
+            k = torch.cat([past[0], k], dim=2)
+            v = torch.cat([past[1], v], dim=2)
+        present = (k, v)
         groups = c.num_heads // c.num_kv_heads
-        k = k.repeat_interleave(groups, dim=1)
-        v = v.repeat_interleave(groups, dim=1)
+        k, v = repeat_kv(k, groups), repeat_kv(v, groups)
         scores = q @ k.transpose(-1, -2) / math.sqrt(c.head_dim)
-        causal = torch.ones(t, t, dtype=torch.bool, device=x.device).tril()
         scores = scores.masked_fill(~causal, float("-inf"))
         out = scores.softmax(dim=-1) @ v
         out = out.transpose(1, 2).reshape(b, t, c.num_heads * c.head_dim)
-        return self.o_proj(self.sub_norm(out))
+        return self.o_proj(self.sub_norm(out)), present
 
 
 class FeedForward(nn.Module):
@@ -158,9 +176,11 @@ class DecoderLayer(nn.Module):
                                            config.rms_norm_eps)
         self.mlp = FeedForward(config)
 
-    def forward(self, x, cos, sin):
-        x = x + self.attention(self.input_norm(x), cos, sin)
-        return x + self.mlp(self.post_attention_norm(x))
+    def forward(self, x, cos, sin, causal, past=None):
+        attended, present = self.attention(self.input_norm(x), cos, sin,
+                                           causal, past)
+        x = x + attended
+        return x + self.mlp(self.post_attention_norm(x)), present
 
 
 class BitNetModel(nn.Module):
@@ -187,13 +207,36 @@ class BitNetModel(nn.Module):
             layer.form = form
         return self
 
-    def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        positions = torch.arange(ids.shape[1], device=ids.device)
+    def forward(self, ids: torch.Tensor, past=None):
+        """ids [batch, seq] -> logits [batch, seq, vocab].
+
+        With `past` (a KV cache: one (key, value) pair per layer, each
+        [batch, kv_heads, past_len, head_dim]; past_len may be 0) the ids
+        continue the cached sequence and the result is (logits, present),
+        present being the cache extended by these ids.
+        """
+        past_len = 0 if past is None else past[0][0].shape[2]
+        t = ids.shape[1]
+        positions = torch.arange(past_len, past_len + t, device=ids.device)
         cos, sin = rotary_tables(self.config, positions)
+        # Query i (at position past_len + i) sees keys 0 .. past_len + i.
+        keys = torch.arange(past_len + t, device=ids.device)
+        causal = keys[None, :] <= positions[:, None]
         x = self.embed_tokens(ids)
-        for layer in self.layers:
-            x = layer(x, cos, sin)
+        presents = []
+        for i, layer in enumerate(self.layers):
+            x, present = layer(x, cos, sin, causal,
+                               None if past is None else past[i])
+            presents.append(present)
         x = self.norm(x)
         weight = (self.embed_tokens.weight if self.lm_head is None
                   else self.lm_head.weight)
-        return F.linear(x, weight)
+        logits = F.linear(x, weight)
+        return logits if past is None else (logits, tuple(presents))
+
+    def empty_cache(self, batch: int = 1):
+        """A KV cache holding nothing (past_len 0), for `forward(ids, past)`."""
+        c = self.config
+        shape = (batch, c.num_kv_heads, 0, c.head_dim)
+        return tuple((torch.zeros(shape), torch.zeros(shape))
+                     for _ in range(c.num_layers))

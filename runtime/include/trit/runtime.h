@@ -20,6 +20,19 @@
 |* trit_forward maps token ids [batch, seq] to logits [batch, seq, vocab];  *|
 |* the logits buffer is allocated by the model with malloc and freed by the *|
 |* runtime.                                                                 *|
+|*                                                                          *|
+|* A model with a KV cache exports, instead of trit_forward:                *|
+|*                                                                          *|
+|*   int64_t trit_compiled_kv_tensors(void);   n: a key and a value a layer *|
+|*   int64_t trit_compiled_kv_heads(void);                                  *|
+|*   int64_t trit_compiled_kv_head_dim(void);                               *|
+|*   void _mlir_ciface_trit_forward_cached(trit_cached_result *out,         *|
+|*                                         trit_memref2_i64 *ids,           *|
+|*                                         trit_memref5_f32 *past);         *|
+|*                                                                          *|
+|* past is [n, batch, heads, past_len, head_dim] (past_len may be 0); out   *|
+|* receives the logits and the cache extended by the ids, [n, batch, heads, *|
+|* past_len + seq, head_dim], both malloc'ed by the model.                  *|
 \*===----------------------------------------------------------------------===*/
 
 #ifndef TRIT_RUNTIME_H
@@ -34,7 +47,7 @@ extern "C" {
 
 /* Version of the model library ABI above; a library built for another one
  * is refused. */
-#define TRIT_MODEL_ABI_VERSION 1
+#define TRIT_MODEL_ABI_VERSION 2
 
 /* Memref descriptors as generated code passes them. */
 typedef struct {
@@ -52,6 +65,20 @@ typedef struct {
   int64_t sizes[3];
   int64_t strides[3];
 } trit_memref3_f32;
+
+typedef struct {
+  float *allocated;
+  float *aligned;
+  int64_t offset;
+  int64_t sizes[5];
+  int64_t strides[5];
+} trit_memref5_f32;
+
+/* The results of _mlir_ciface_trit_forward_cached. */
+typedef struct {
+  trit_memref3_f32 logits;
+  trit_memref5_f32 cache;
+} trit_cached_result;
 
 typedef enum {
   TRIT_OK = 0,
@@ -82,6 +109,25 @@ void trit_set_num_threads(int threads);
 trit_status trit_model_forward(trit_model *model, const int64_t *ids,
                                int64_t batch, int64_t seq, float *logits);
 
+/* Whether the model carries a KV cache (trit_forward_cached): then
+ * sessions and trit_generate feed only the new tokens at each step; without
+ * one they run the whole sequence again (correct, slower). */
+int trit_model_has_kv_cache(const trit_model *model);
+
+/* A session: one sequence (batch 1) fed piece by piece, holding the KV
+ * cache of what it has seen (or, for a model without a cache, the tokens). */
+typedef struct trit_session trit_session;
+
+trit_status trit_session_create(trit_model *model, trit_session **session);
+void trit_session_free(trit_session *session);
+/* Tokens the session holds. */
+int64_t trit_session_length(const trit_session *session);
+/* Appends `count` ids and writes their logits [count, vocab] (NULL: none).
+ * Fails, leaving the session unchanged, on a bad id or when the sequence
+ * would outgrow the context. */
+trit_status trit_session_append(trit_session *session, const int64_t *ids,
+                                int64_t count, float *logits);
+
 /* Sampling. temperature <= 0 means greedy (argmax, lowest id on ties);
  * top_k <= 0 and top_p >= 1 disable those filters. */
 typedef struct {
@@ -107,8 +153,8 @@ typedef struct {
 } trit_timing;
 
 /* Generates up to max_new tokens after the prompt into out_ids (which holds
- * at least max_new ids); *generated receives how many. The model is run on
- * the whole sequence at each step (no KV cache yet). */
+ * at least max_new ids); *generated receives how many. Runs a session: with
+ * a KV cache each step feeds one token, without one the whole sequence. */
 trit_status trit_generate(trit_model *model, const int64_t *prompt,
                           int64_t prompt_len, int64_t max_new,
                           const trit_sampling *sampling, int64_t *out_ids,

@@ -11,6 +11,7 @@
 #include <dlfcn.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -26,6 +27,8 @@ bool threadsChosen = false;
 using AbiVersionFn = int32_t();
 using SizeFn = int64_t();
 using ForwardFn = void(trit_memref3_f32 *, trit_memref2_i64 *);
+using CachedFn = void(trit_cached_result *, trit_memref2_i64 *,
+                      trit_memref5_f32 *);
 
 } // namespace
 
@@ -42,6 +45,18 @@ struct trit_model {
   int64_t staticBatch = 0;    ///< > 0: the only batch size it takes.
   int64_t staticSequence = 0; ///< > 0: the only sequence length it takes.
   ForwardFn *forward = nullptr;
+  /// KV-cache models: trit_forward_cached and the cache's shape.
+  CachedFn *cached = nullptr;
+  int64_t kvTensors = 0, kvHeads = 0, kvHeadDim = 0;
+};
+
+struct trit_session {
+  trit_model *model = nullptr;
+  /// Every token so far (a model without a cache runs them all again).
+  std::vector<int64_t> tokens;
+  /// The cache the model returned last; owned (malloc'ed by the model).
+  trit_memref5_f32 cache{};
+  bool hasCache = false;
 };
 
 extern "C" const char *trit_last_error(void) { return lastError.c_str(); }
@@ -66,7 +81,9 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
       reinterpret_cast<SizeFn *>(symbol("trit_compiled_context_length"));
   auto *forward =
       reinterpret_cast<ForwardFn *>(symbol("_mlir_ciface_trit_forward"));
-  if (!abi || !vocab || !context || !forward) {
+  auto *cached = reinterpret_cast<CachedFn *>(
+      symbol("_mlir_ciface_trit_forward_cached"));
+  if (!abi || !vocab || !context || (!forward && !cached)) {
     dlclose(handle);
     return fail(TRIT_ERROR_LOAD,
                 std::string("'") + path +
@@ -93,6 +110,24 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   m->vocab = vocab();
   m->context = context();
   m->forward = forward;
+  m->cached = cached;
+  if (cached) {
+    auto *tensors = reinterpret_cast<SizeFn *>(symbol("trit_compiled_kv_tensors"));
+    auto *heads = reinterpret_cast<SizeFn *>(symbol("trit_compiled_kv_heads"));
+    auto *headDim =
+        reinterpret_cast<SizeFn *>(symbol("trit_compiled_kv_head_dim"));
+    if (!tensors || !heads || !headDim || tensors() < 1 || heads() < 1 ||
+        headDim() < 1) {
+      trit_model_free(m);
+      return fail(TRIT_ERROR_LOAD,
+                  std::string("'") + path +
+                      "' has trit_forward_cached but no valid "
+                      "trit_compiled_kv_tensors, _kv_heads or _kv_head_dim");
+    }
+    m->kvTensors = tensors();
+    m->kvHeads = heads();
+    m->kvHeadDim = headDim();
+  }
   if (auto *batch = reinterpret_cast<SizeFn *>(
           symbol("trit_compiled_static_batch")))
     m->staticBatch = batch();
@@ -132,10 +167,114 @@ extern "C" void trit_set_num_threads(int threads) {
   }
 }
 
+namespace {
+
+using trit::runtime::fail;
+
+/// Checks ids [count] against the vocabulary; `row` numbers them for the
+/// message ([b, t] of a batch).
+trit_status checkIds(const trit_model *model, const int64_t *ids,
+                     int64_t count, int64_t seq, int64_t firstPosition) {
+  for (int64_t i = 0; i < count; ++i)
+    if (ids[i] < 0 || ids[i] >= model->vocab)
+      return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                  "token id " + std::to_string(ids[i]) + " at [" +
+                      std::to_string(i / seq) + ", " +
+                      std::to_string(firstPosition + i % seq) +
+                      "] is out of range: the vocabulary has " +
+                      std::to_string(model->vocab) + " tokens");
+  return TRIT_OK;
+}
+
+trit_memref2_i64 idsDescriptor(const int64_t *ids, int64_t batch,
+                               int64_t seq) {
+  trit_memref2_i64 in{};
+  in.allocated = in.aligned = const_cast<int64_t *>(ids);
+  in.sizes[0] = batch;
+  in.sizes[1] = seq;
+  in.strides[0] = seq;
+  in.strides[1] = 1;
+  return in;
+}
+
+/// Copies logits [batch, seq, vocab] (any strides) to `out`, rows from
+/// `firstRow` of each batch on; frees the model's buffer.
+trit_status takeLogits(const trit_model *model, trit_memref3_f32 &result,
+                       int64_t batch, int64_t seq, int64_t firstRow,
+                       float *out) {
+  if (!result.aligned || result.sizes[0] != batch || result.sizes[1] != seq ||
+      result.sizes[2] != model->vocab) {
+    std::free(result.allocated);
+    return fail(TRIT_ERROR_LOAD, "'" + model->path +
+                                     "' returned logits of an unexpected "
+                                     "shape");
+  }
+  const float *base = result.aligned + result.offset;
+  int64_t rows = seq - firstRow;
+  if (out)
+    for (int64_t b = 0; b < batch; ++b)
+      for (int64_t t = firstRow; t < seq; ++t)
+        for (int64_t v = 0; v < model->vocab; ++v)
+          out[(b * rows + t - firstRow) * model->vocab + v] =
+              base[b * result.strides[0] + t * result.strides[1] +
+                   v * result.strides[2]];
+  std::free(result.allocated);
+  return TRIT_OK;
+}
+
+/// Runs trit_forward_cached on ids [batch, seq] after `past` (null: an
+/// empty cache); writes the logits to `logits` (if not null) and the
+/// extended cache to `*present`, which the caller frees.
+trit_status runCached(trit_model *model, const int64_t *ids, int64_t batch,
+                      int64_t seq, const trit_memref5_f32 *past,
+                      float *logits, trit_memref5_f32 *present) {
+  static float emptyCache[1];
+  trit_memref5_f32 in{};
+  if (past) {
+    in = *past;
+  } else {
+    in.allocated = in.aligned = emptyCache;
+    int64_t sizes[5] = {model->kvTensors, batch, model->kvHeads, 0,
+                        model->kvHeadDim};
+    int64_t stride = 1;
+    for (int d = 4; d >= 0; --d) {
+      in.sizes[d] = sizes[d];
+      in.strides[d] = stride;
+      stride *= sizes[d];
+    }
+  }
+  int64_t pastLength = in.sizes[3];
+  trit_memref2_i64 idsIn = idsDescriptor(ids, batch, seq);
+  trit_cached_result out{};
+  model->cached(&out, &idsIn, &in);
+  const trit_memref5_f32 &cache = out.cache;
+  if (!cache.aligned || cache.sizes[0] != model->kvTensors ||
+      cache.sizes[1] != batch || cache.sizes[2] != model->kvHeads ||
+      cache.sizes[3] != pastLength + seq ||
+      cache.sizes[4] != model->kvHeadDim) {
+    std::free(out.logits.allocated);
+    std::free(cache.allocated);
+    return fail(TRIT_ERROR_LOAD, "'" + model->path +
+                                     "' returned a KV cache of an unexpected "
+                                     "shape");
+  }
+  *present = cache;
+  if (trit_status status = takeLogits(model, out.logits, batch, seq, 0, logits)) {
+    std::free(cache.allocated);
+    return status;
+  }
+  return TRIT_OK;
+}
+
+} // namespace
+
+extern "C" int trit_model_has_kv_cache(const trit_model *model) {
+  return model && model->cached;
+}
+
 extern "C" trit_status trit_model_forward(trit_model *model,
                                           const int64_t *ids, int64_t batch,
                                           int64_t seq, float *logits) {
-  using trit::runtime::fail;
   if (!model || !ids || !logits)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
                 "trit_model_forward: null argument");
@@ -161,37 +300,90 @@ extern "C" trit_status trit_model_forward(trit_model *model,
                 "the model was compiled for a batch of exactly " +
                     std::to_string(model->staticBatch) + ", not " +
                     std::to_string(batch));
-  for (int64_t i = 0; i < batch * seq; ++i)
-    if (ids[i] < 0 || ids[i] >= model->vocab)
-      return fail(TRIT_ERROR_INVALID_ARGUMENT,
-                  "token id " + std::to_string(ids[i]) + " at [" +
-                      std::to_string(i / seq) + ", " +
-                      std::to_string(i % seq) +
-                      "] is out of range: the vocabulary has " +
-                      std::to_string(model->vocab) + " tokens");
+  if (trit_status status = checkIds(model, ids, batch * seq, seq, 0))
+    return status;
 
-  trit_memref2_i64 in{};
-  in.allocated = in.aligned = const_cast<int64_t *>(ids);
-  in.sizes[0] = batch;
-  in.sizes[1] = seq;
-  in.strides[0] = seq;
-  in.strides[1] = 1;
+  if (model->cached) {
+    trit_memref5_f32 present{};
+    trit_status status =
+        runCached(model, ids, batch, seq, nullptr, logits, &present);
+    if (status == TRIT_OK)
+      std::free(present.allocated);
+    return status;
+  }
+  trit_memref2_i64 in = idsDescriptor(ids, batch, seq);
   trit_memref3_f32 out{};
   model->forward(&out, &in);
-  if (!out.aligned || out.sizes[0] != batch || out.sizes[1] != seq ||
-      out.sizes[2] != model->vocab) {
-    std::free(out.allocated);
-    return fail(TRIT_ERROR_LOAD, "'" + model->path +
-                                     "' returned logits of an unexpected "
-                                     "shape");
+  return takeLogits(model, out, batch, seq, 0, logits);
+}
+
+extern "C" trit_status trit_session_create(trit_model *model,
+                                           trit_session **session) {
+  if (!model || !session)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "trit_session_create: null argument");
+  *session = new trit_session;
+  (*session)->model = model;
+  return TRIT_OK;
+}
+
+extern "C" void trit_session_free(trit_session *session) {
+  if (!session)
+    return;
+  if (session->hasCache)
+    std::free(session->cache.allocated);
+  delete session;
+}
+
+extern "C" int64_t trit_session_length(const trit_session *session) {
+  return session ? static_cast<int64_t>(session->tokens.size()) : 0;
+}
+
+extern "C" trit_status trit_session_append(trit_session *session,
+                                           const int64_t *ids, int64_t count,
+                                           float *logits) {
+  if (!session || !ids)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "trit_session_append: null argument");
+  trit_model *model = session->model;
+  int64_t length = static_cast<int64_t>(session->tokens.size());
+  if (count < 1)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "trit_session_append: append at least one token");
+  if (length + count > model->context)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "the sequence would grow to " +
+                    std::to_string(length + count) +
+                    " tokens, longer than the model's context of " +
+                    std::to_string(model->context));
+  if (trit_status status = checkIds(model, ids, count, count, length))
+    return status;
+
+  if (model->cached) {
+    trit_memref5_f32 present{};
+    if (trit_status status =
+            runCached(model, ids, 1, count,
+                      session->hasCache ? &session->cache : nullptr, logits,
+                      &present))
+      return status;
+    if (session->hasCache)
+      std::free(session->cache.allocated);
+    session->cache = present;
+    session->hasCache = true;
+    session->tokens.insert(session->tokens.end(), ids, ids + count);
+    return TRIT_OK;
   }
-  const float *base = out.aligned + out.offset;
-  for (int64_t b = 0; b < batch; ++b)
-    for (int64_t t = 0; t < seq; ++t)
-      for (int64_t v = 0; v < model->vocab; ++v)
-        logits[(b * seq + t) * model->vocab + v] =
-            base[b * out.strides[0] + t * out.strides[1] + v * out.strides[2]];
-  std::free(out.allocated);
+  // No cache: run the whole sequence, keep the new rows.
+  std::vector<int64_t> all(session->tokens);
+  all.insert(all.end(), ids, ids + count);
+  int64_t seq = static_cast<int64_t>(all.size());
+  std::vector<float> rows(seq * model->vocab);
+  if (trit_status status =
+          trit_model_forward(model, all.data(), 1, seq, rows.data()))
+    return status;
+  if (logits)
+    std::copy(rows.begin() + length * model->vocab, rows.end(), logits);
+  session->tokens = std::move(all);
   return TRIT_OK;
 }
 
@@ -200,7 +392,6 @@ extern "C" trit_status trit_generate(trit_model *model, const int64_t *prompt,
                                      const trit_sampling *sampling,
                                      int64_t *outIds, int64_t *generated,
                                      trit_timing *timing) {
-  using trit::runtime::fail;
   if (!model || !prompt || !sampling || (!outIds && maxNew > 0) ||
       !generated)
     return fail(TRIT_ERROR_INVALID_ARGUMENT, "trit_generate: null argument");
@@ -218,30 +409,38 @@ extern "C" trit_status trit_generate(trit_model *model, const int64_t *prompt,
                     std::to_string(model->context - promptLen) +
                     " new tokens fit)");
 
-  std::vector<int64_t> sequence(prompt, prompt + promptLen);
-  std::vector<float> logits;
+  trit_session *session = nullptr;
+  if (trit_status status = trit_session_create(model, &session))
+    return status;
+  std::vector<float> logits(promptLen * model->vocab);
   uint64_t rng = sampling->seed;
   trit_timing local{};
   local.prompt_tokens = promptLen;
   using Clock = std::chrono::steady_clock;
+  const int64_t *feed = prompt;
+  int64_t feedCount = promptLen;
   for (int64_t step = 0; step < maxNew; ++step) {
-    int64_t seq = static_cast<int64_t>(sequence.size());
-    logits.resize(seq * model->vocab);
     auto start = Clock::now();
     if (trit_status status =
-            trit_model_forward(model, sequence.data(), 1, seq, logits.data()))
+            trit_session_append(session, feed, feedCount, logits.data())) {
+      trit_session_free(session);
       return status;
+    }
     double seconds =
         std::chrono::duration<double>(Clock::now() - start).count();
     (step == 0 ? local.prefill_seconds : local.decode_seconds) += seconds;
-    int64_t next = trit_sample(logits.data() + (seq - 1) * model->vocab,
+    int64_t next = trit_sample(logits.data() + (feedCount - 1) * model->vocab,
                                model->vocab, sampling, &rng);
-    if (next < 0)
+    if (next < 0) {
+      trit_session_free(session);
       return TRIT_ERROR_INVALID_ARGUMENT;
-    sequence.push_back(next);
+    }
     outIds[step] = next;
     *generated = step + 1;
+    feed = &outIds[step];
+    feedCount = 1;
   }
+  trit_session_free(session);
   local.generated_tokens = *generated;
   if (timing)
     *timing = local;

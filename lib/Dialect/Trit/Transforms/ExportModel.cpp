@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
 
@@ -21,6 +22,10 @@ using namespace mlir;
 using namespace mlir::trit;
 
 namespace {
+
+/// The context length of a model with a dynamic sequence when none is
+/// given (bitnet-b1.58-2B-4T's).
+constexpr int64_t kDefaultDynamicContext = 4096;
 
 struct TritExportModelPass
     : public trit::impl::TritExportModelPassBase<TritExportModelPass> {
@@ -40,10 +45,10 @@ struct TritExportModelPass
              "tensor<BxTxVxf32>";
       signalPassFailure();
     };
-    if (type.getNumInputs() != 1 || type.getNumResults() != 1)
-      return fail("must take one argument and return one result, it takes " +
-                  Twine(type.getNumInputs()) + " and returns " +
-                  Twine(type.getNumResults()));
+    if (type.getNumInputs() < 1 || type.getNumResults() < 1)
+      return fail("must take token ids and return logits, it takes " +
+                  Twine(type.getNumInputs()) + " arguments and returns " +
+                  Twine(type.getNumResults()) + " results");
     auto ids = dyn_cast<RankedTensorType>(type.getInput(0));
     if (!ids || ids.getRank() != 2 || !ids.getElementType().isInteger(64))
       return fail("takes " + typeString(type.getInput(0)) +
@@ -56,27 +61,58 @@ struct TritExportModelPass
       return fail("returns logits with a dynamic vocabulary size");
 
     int64_t context = contextLength;
-    if (context == 0) {
-      if (ids.isDynamicDim(1))
-        return fail("has a dynamic sequence length and no context-length "
-                    "option was given");
-      context = ids.getDimSize(1);
-    }
+    if (context == 0)
+      context = ids.isDynamicDim(1) ? kDefaultDynamicContext
+                                    : ids.getDimSize(1);
     if (context < 1)
       return fail("cannot take a context length of " + Twine(context));
     if (defaultThreads < 0)
       return fail("cannot take a default of " + Twine(defaultThreads) +
                   " threads");
 
+    // A KV-cache model: (ids, past_0 .. past_{n-1}) -> (logits, present_0
+    // .. present_{n-1}), each cache tensor [batch, kv_heads, length,
+    // head_dim].
+    int64_t kvTensors = type.getNumInputs() - 1;
+    int64_t kvHeads = 0, kvHeadDim = 0;
+    if (kvTensors > 0 || type.getNumResults() > 1) {
+      if (int64_t(type.getNumResults()) - 1 != kvTensors)
+        return fail("takes " + Twine(kvTensors) + " cache tensors but returns " +
+                    Twine(type.getNumResults() - 1) +
+                    "; a KV-cache model returns each one extended");
+      for (Type t : llvm::concat<const Type>(type.getInputs().drop_front(),
+                                             type.getResults().drop_front())) {
+        auto cache = dyn_cast<RankedTensorType>(t);
+        if (!cache || cache.getRank() != 4 || !cache.getElementType().isF32() ||
+            cache.isDynamicDim(1) || cache.isDynamicDim(3))
+          return fail("has a cache tensor of type " + typeString(t) +
+                      ", not tensor<batch x heads x length x head_dim x f32> "
+                      "with static heads and head_dim");
+        if (kvHeads == 0) {
+          kvHeads = cache.getDimSize(1);
+          kvHeadDim = cache.getDimSize(3);
+        } else if (cache.getDimSize(1) != kvHeads ||
+                   cache.getDimSize(3) != kvHeadDim) {
+          return fail("has cache tensors of different heads or head_dim");
+        }
+      }
+    }
+
     SymbolTable symbols(module);
-    if (forward.getSymName() != "trit_forward") {
+    if (kvTensors > 0) {
+      if (failed(wrapCachedForward(module, symbols, forward, kvTensors, kvHeads,
+                                   kvHeadDim)))
+        return signalPassFailure();
+    } else if (forward.getSymName() != "trit_forward") {
       if (symbols.lookup("trit_forward"))
         return fail("cannot be renamed: 'trit_forward' exists already");
       if (failed(symbols.rename(forward, "trit_forward")))
         return fail("cannot be renamed to 'trit_forward'");
     }
-    forward.setPublic();
-    forward->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+    if (kvTensors == 0) {
+      forward.setPublic();
+      forward->setAttr("llvm.emit_c_interface", UnitAttr::get(&getContext()));
+    }
 
     OpBuilder b(module.getBodyRegion());
     b.setInsertionPointToEnd(module.getBody());
@@ -106,7 +142,108 @@ struct TritExportModelPass
                         ids.isDynamicDim(0) ? 0 : ids.getDimSize(0));
     addConstantFunction("trit_compiled_static_sequence", b.getI64Type(),
                         ids.isDynamicDim(1) ? 0 : ids.getDimSize(1));
+    if (kvTensors > 0) {
+      addConstantFunction("trit_compiled_kv_tensors", b.getI64Type(),
+                          kvTensors);
+      addConstantFunction("trit_compiled_kv_heads", b.getI64Type(), kvHeads);
+      addConstantFunction("trit_compiled_kv_head_dim", b.getI64Type(),
+                          kvHeadDim);
+    }
   }
+
+  /// Adds trit_forward_cached(ids, cache [n, batch, heads, past, head_dim])
+  /// -> (logits, cache [n, batch, heads, past + seq, head_dim]) around the
+  /// graph's function, which becomes private: one cache argument whatever
+  /// the number of layers, so that the runtime calls it with a fixed C
+  /// signature.
+  LogicalResult wrapCachedForward(ModuleOp module, SymbolTable &symbols,
+                                  func::FuncOp forward, int64_t n,
+                                  int64_t heads, int64_t headDim) {
+    FunctionType type = forward.getFunctionType();
+    Location loc = forward.getLoc();
+    if (symbols.lookup("trit_forward_cached")) {
+      forward.emitError("trit-export-model: 'trit_forward_cached' exists "
+                        "already");
+      return failure();
+    }
+    if (forward.getSymName() == "trit_forward_cached" ||
+        failed(symbols.rename(forward, "trit_forward_graph")))
+      return failure();
+    forward.setPrivate();
+
+    auto ids = cast<RankedTensorType>(type.getInput(0));
+    int64_t batch = ids.getDimSize(0);
+    auto stacked = RankedTensorType::get(
+        {n, batch, heads, ShapedType::kDynamic, headDim}, b().getF32Type());
+    OpBuilder builder(module.getBodyRegion());
+    builder.setInsertionPointToEnd(module.getBody());
+    auto wrapper = func::FuncOp::create(
+        builder, loc, "trit_forward_cached",
+        builder.getFunctionType({ids, stacked}, {type.getResult(0), stacked}));
+    wrapper->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
+    Block *body = wrapper.addEntryBlock();
+    builder.setInsertionPointToStart(body);
+    Value idsArg = body->getArgument(0), cacheArg = body->getArgument(1);
+
+    auto one = builder.getIndexAttr(1), zero = builder.getIndexAttr(0);
+    SmallVector<Value> operands = {idsArg};
+    for (int64_t i = 0; i < n; ++i) {
+      auto pastType = cast<RankedTensorType>(type.getInput(i + 1));
+      SmallVector<OpFoldResult> offsets(5, zero), sizes = {one},
+          strides(5, one);
+      offsets[0] = builder.getIndexAttr(i);
+      for (int64_t d = 0; d < 4; ++d)
+        sizes.push_back(
+            pastType.isDynamicDim(d)
+                ? OpFoldResult(tensor::DimOp::create(builder, loc, cacheArg,
+                                                     d + 1)
+                                   .getResult())
+                : OpFoldResult(builder.getIndexAttr(pastType.getDimSize(d))));
+      operands.push_back(tensor::ExtractSliceOp::create(
+          builder, loc, pastType, cacheArg, offsets, sizes, strides));
+    }
+    auto call = func::CallOp::create(builder, loc, forward, operands);
+
+    // Stack the extended caches: [n, batch, heads, total, head_dim].
+    Value first = call.getResult(1);
+    auto firstType = cast<RankedTensorType>(first.getType());
+    SmallVector<OpFoldResult> stackSizes = {builder.getIndexAttr(n)};
+    for (int64_t d = 0; d < 4; ++d) {
+      int64_t size = stacked.getDimSize(d + 1);
+      stackSizes.push_back(
+          ShapedType::isDynamic(size)
+              ? (firstType.isDynamicDim(d)
+                     ? OpFoldResult(
+                           tensor::DimOp::create(builder, loc, first, d)
+                               .getResult())
+                     : OpFoldResult(
+                           builder.getIndexAttr(firstType.getDimSize(d))))
+              : OpFoldResult(builder.getIndexAttr(size)));
+    }
+    Value present = tensor::EmptyOp::create(builder, loc, stackSizes,
+                                            builder.getF32Type());
+    present = tensor::CastOp::create(builder, loc, stacked, present);
+    for (int64_t i = 0; i < n; ++i) {
+      Value part = call.getResult(i + 1);
+      auto partType = cast<RankedTensorType>(part.getType());
+      SmallVector<OpFoldResult> offsets(5, zero), sizes = {one},
+          strides(5, one);
+      offsets[0] = builder.getIndexAttr(i);
+      for (int64_t d = 0; d < 4; ++d)
+        sizes.push_back(
+            partType.isDynamicDim(d)
+                ? OpFoldResult(
+                      tensor::DimOp::create(builder, loc, part, d).getResult())
+                : OpFoldResult(builder.getIndexAttr(partType.getDimSize(d))));
+      present = tensor::InsertSliceOp::create(builder, loc, part, present,
+                                              offsets, sizes, strides);
+    }
+    func::ReturnOp::create(builder, loc,
+                           ValueRange{call.getResult(0), present});
+    return success();
+  }
+
+  OpBuilder b() { return OpBuilder(&getContext()); }
 
   static std::string typeString(Type type) {
     std::string text;
