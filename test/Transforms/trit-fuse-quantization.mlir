@@ -579,6 +579,116 @@ func.func @rank3_dynamic(%x: tensor<?x3x6xf32>, %n: index) -> (tensor<?x3x4xf32>
 
 // -----
 
+// The rescale comes after the expand_shape back to rank 3 (whose size %n is
+// not read off %x, as importers of dynamic shapes produce): a splat computed
+// from constants (1 / 4) commutes with the reshape and folds into the scale.
+// CHECK-LABEL: func.func @rescale_after_reshape(
+// CHECK-DAG: %[[G:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK: %[[Y:.*]] = trit.bitlinear %{{.*}}, %{{.*}}, %[[G]] : tensor<?x6xf32>
+// CHECK: %[[Z:.*]] = tensor.expand_shape %[[Y]]
+// CHECK-NOT: arith.mulf
+// CHECK: return %[[Z]]
+func.func @rescale_after_reshape(%x: tensor<?x3x6xf32>, %n: index) -> tensor<?x3x4xf32> {
+  %c0 = arith.constant 0 : index
+  %b = tensor.dim %x, %c0 : tensor<?x3x6xf32>
+  %abs = math.absf %x : tensor<?x3x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty(%b) : tensor<?x3xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<?x3x6xf32>) outs(%init : tensor<?x3xf32>) dimensions = [2]
+  %maxk = tensor.expand_shape %max [[0], [1, 2]] output_shape [%b, 3, 1] : tensor<?x3xf32> into tensor<?x3x1xf32>
+  %ek = tensor.empty(%b) : tensor<?x3x1xf32>
+  %eps0 = arith.constant dense<1.000000e-05> : tensor<f32>
+  %eps = linalg.broadcast ins(%eps0 : tensor<f32>) outs(%ek : tensor<?x3x1xf32>) dimensions = [0, 1, 2]
+  %clamped = arith.maximumf %maxk, %eps : tensor<?x3x1xf32>
+  %c127_0 = arith.constant dense<1.270000e+02> : tensor<f32>
+  %c127 = linalg.broadcast ins(%c127_0 : tensor<f32>) outs(%ek : tensor<?x3x1xf32>) dimensions = [0, 1, 2]
+  %s = arith.divf %c127, %clamped : tensor<?x3x1xf32>
+  %s1 = tensor.collapse_shape %s [[0], [1, 2]] : tensor<?x3x1xf32> into tensor<?x3xf32>
+  %e1 = tensor.empty(%b) : tensor<?x3x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<?x3xf32>) outs(%e1 : tensor<?x3x6xf32>) dimensions = [2]
+  %xs = arith.mulf %x, %sb : tensor<?x3x6xf32>
+  %r = math.roundeven %xs : tensor<?x3x6xf32>
+  %lo0 = arith.constant dense<-1.280000e+02> : tensor<f32>
+  %lo = linalg.broadcast ins(%lo0 : tensor<f32>) outs(%e1 : tensor<?x3x6xf32>) dimensions = [0, 1, 2]
+  %hi = linalg.broadcast ins(%c127_0 : tensor<f32>) outs(%e1 : tensor<?x3x6xf32>) dimensions = [0, 1, 2]
+  %rlo = arith.maximumf %r, %lo : tensor<?x3x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<?x3x6xf32>
+  %q = arith.divf %c, %sb : tensor<?x3x6xf32>
+  %x2 = tensor.collapse_shape %q [[0, 1], [2]] : tensor<?x3x6xf32> into tensor<?x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %m = tensor.dim %x2, %c0 : tensor<?x6xf32>
+  %e5 = tensor.empty(%m) : tensor<?x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %v2 = linalg.matmul ins(%x2, %w : tensor<?x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %v = tensor.expand_shape %v2 [[0, 1], [2]] output_shape [%n, 3, 4] : tensor<?x4xf32> into tensor<?x3x4xf32>
+  %e6 = tensor.empty(%n) : tensor<?x3x4xf32>
+  %one = arith.constant dense<1.000000e+00> : tensor<f32>
+  %four = arith.constant dense<4.000000e+00> : tensor<f32>
+  %quarter = arith.divf %one, %four : tensor<f32>
+  %qb = linalg.broadcast ins(%quarter : tensor<f32>) outs(%e6 : tensor<?x3x4xf32>) dimensions = [0, 1, 2]
+  %z = arith.mulf %v, %qb : tensor<?x3x4xf32>
+  return %z : tensor<?x3x4xf32>
+}
+
+// -----
+
+// Must not fold: after the reshape comes a per-channel factor, not a
+// splat; the bitlinear keeps scale 1 and the multiplication stays.
+// CHECK-LABEL: func.func @per_channel_after_reshape(
+// CHECK-DAG: %[[G:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK: trit.bitlinear %{{.*}}, %{{.*}}, %[[G]] : tensor<?x6xf32>
+// CHECK: tensor.expand_shape
+// CHECK: arith.mulf
+func.func @per_channel_after_reshape(%x: tensor<?x3x6xf32>, %n: index) -> tensor<?x3x4xf32> {
+  %c0 = arith.constant 0 : index
+  %b = tensor.dim %x, %c0 : tensor<?x3x6xf32>
+  %abs = math.absf %x : tensor<?x3x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty(%b) : tensor<?x3xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<?x3xf32>) -> tensor<?x3xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<?x3x6xf32>) outs(%init : tensor<?x3xf32>) dimensions = [2]
+  %maxk = tensor.expand_shape %max [[0], [1, 2]] output_shape [%b, 3, 1] : tensor<?x3xf32> into tensor<?x3x1xf32>
+  %ek = tensor.empty(%b) : tensor<?x3x1xf32>
+  %eps0 = arith.constant dense<1.000000e-05> : tensor<f32>
+  %eps = linalg.broadcast ins(%eps0 : tensor<f32>) outs(%ek : tensor<?x3x1xf32>) dimensions = [0, 1, 2]
+  %clamped = arith.maximumf %maxk, %eps : tensor<?x3x1xf32>
+  %c127_0 = arith.constant dense<1.270000e+02> : tensor<f32>
+  %c127 = linalg.broadcast ins(%c127_0 : tensor<f32>) outs(%ek : tensor<?x3x1xf32>) dimensions = [0, 1, 2]
+  %s = arith.divf %c127, %clamped : tensor<?x3x1xf32>
+  %s1 = tensor.collapse_shape %s [[0], [1, 2]] : tensor<?x3x1xf32> into tensor<?x3xf32>
+  %e1 = tensor.empty(%b) : tensor<?x3x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<?x3xf32>) outs(%e1 : tensor<?x3x6xf32>) dimensions = [2]
+  %xs = arith.mulf %x, %sb : tensor<?x3x6xf32>
+  %r = math.roundeven %xs : tensor<?x3x6xf32>
+  %lo0 = arith.constant dense<-1.280000e+02> : tensor<f32>
+  %lo = linalg.broadcast ins(%lo0 : tensor<f32>) outs(%e1 : tensor<?x3x6xf32>) dimensions = [0, 1, 2]
+  %hi = linalg.broadcast ins(%c127_0 : tensor<f32>) outs(%e1 : tensor<?x3x6xf32>) dimensions = [0, 1, 2]
+  %rlo = arith.maximumf %r, %lo : tensor<?x3x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<?x3x6xf32>
+  %q = arith.divf %c, %sb : tensor<?x3x6xf32>
+  %x2 = tensor.collapse_shape %q [[0, 1], [2]] : tensor<?x3x6xf32> into tensor<?x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %m = tensor.dim %x2, %c0 : tensor<?x6xf32>
+  %e5 = tensor.empty(%m) : tensor<?x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %v2 = linalg.matmul ins(%x2, %w : tensor<?x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %v = tensor.expand_shape %v2 [[0, 1], [2]] output_shape [%n, 3, 4] : tensor<?x4xf32> into tensor<?x3x4xf32>
+  %e6 = tensor.empty(%n) : tensor<?x3x4xf32>
+  %ch = arith.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %chb = linalg.broadcast ins(%ch : tensor<4xf32>) outs(%e6 : tensor<?x3x4xf32>) dimensions = [0, 1]
+  %z = arith.mulf %v, %chb : tensor<?x3x4xf32>
+  return %z : tensor<?x3x4xf32>
+}
+
+// -----
+
 // A dynamic number of tokens: every constant of the chain is a 0-d tensor
 // broadcast into a tensor.empty sized by tensor.dim. The result is scaled by
 // -2 (on the left of the mulf): the scale becomes 0.5 * 2 = 1 and the

@@ -599,6 +599,7 @@ struct TritFuseQuantizationPass
     for (linalg::MatmulOp matmul : matmuls)
       if (Operation *op = fuse(matmul))
         replaced.push_back(op);
+    replaced.append(deadRescales.begin(), deadRescales.end());
     eraseDeadChains(replaced);
   }
 
@@ -653,23 +654,36 @@ private:
         bitlinearInput = nullptr; // Collapse x itself below.
     }
     float scale = weight->magnitude;
-    if (tail.hasOneUse()) {
-      Operation *user = *tail.user_begin();
+    // A rescale by a splat may come after reshapes of the product (the
+    // expand back to [batch, seq, N] when its sizes are not read off x):
+    // it commutes with them.
+    Value reshaped = tail;
+    while (reshaped.hasOneUse() &&
+           isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(
+               *reshaped.user_begin()))
+      reshaped = reshaped.user_begin()->getResult(0);
+    Operation *rescale = nullptr;
+    if (reshaped.hasOneUse()) {
+      Operation *user = *reshaped.user_begin();
       std::optional<float> rescaled;
       if (auto mul = dyn_cast<arith::MulFOp>(user)) {
         if (mul.getLhs() != mul.getRhs()) {
-          Value factor = mul.getLhs() == tail ? mul.getRhs() : mul.getLhs();
+          Value factor =
+              mul.getLhs() == reshaped ? mul.getRhs() : mul.getLhs();
           if (std::optional<float> c = getSplatValue(factor))
             rescaled = scale * *c;
         }
       } else if (auto div = dyn_cast<arith::DivFOp>(user)) {
-        if (div.getLhs() == tail && div.getRhs() != tail)
+        if (div.getLhs() == reshaped && div.getRhs() != reshaped)
           if (std::optional<float> c = getSplatValue(div.getRhs()))
             rescaled = scale / *c;
       }
       if (rescaled && std::isfinite(*rescaled) && *rescaled != 0.0f) {
         scale = *rescaled;
-        tail = user->getResult(0);
+        if (reshaped == tail)
+          tail = user->getResult(0);
+        else
+          rescale = user;
       }
     }
 
@@ -691,6 +705,11 @@ private:
                                           bitlinearInput, ternary,
                                           scaleConstant);
     tail.replaceAllUsesWith(bitlinear);
+    if (rescale) {
+      // The reshapes now carry the rescaled bitlinear: skip the rescale.
+      rescale->getResult(0).replaceAllUsesWith(reshaped);
+      deadRescales.push_back(rescale);
+    }
     return last;
   }
 
@@ -814,6 +833,8 @@ private:
   }
 
   DenseMap<Value, std::optional<TernaryWeight>> ternaryWeights;
+  /// Rescales folded into a bitlinear across reshapes, left to erase.
+  SmallVector<Operation *> deadRescales;
   DenseMap<Value, Value> negatedWeights;
   unsigned blobCounter = 0;
 };
