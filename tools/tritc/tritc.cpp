@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "trit/Driver/Compile.h"
+#include "trit/Driver/ExternalWeights.h"
 #include "trit/Driver/Import.h"
 
 #include "mlir/IR/DialectRegistry.h"
@@ -102,6 +103,22 @@ llvm::cl::opt<int64_t> contextLength(
                    "sequence length, or 4096 for a dynamic one)"),
     llvm::cl::init(0), llvm::cl::cat(tritcCategory));
 
+enum class Weights { Embedded, External };
+llvm::cl::opt<Weights> weights(
+    "weights", llvm::cl::desc("Where a lib or exe keeps its weights:"),
+    llvm::cl::values(
+        clEnumValN(Weights::Embedded, "embedded",
+                   "inside the binary (default)"),
+        clEnumValN(Weights::External, "external",
+                   "in OUTPUT.weights beside it, memory-mapped at load")),
+    llvm::cl::init(Weights::Embedded), llvm::cl::cat(tritcCategory));
+
+llvm::cl::opt<int64_t> weightsMinBytes(
+    "weights-min-bytes",
+    llvm::cl::desc("With --weights=external, constants of fewer bytes stay "
+                   "in the binary"),
+    llvm::cl::init(4096), llvm::cl::cat(tritcCategory));
+
 llvm::cl::opt<int64_t> defaultThreads(
     "default-threads",
     llvm::cl::desc("Default thread count of the model library or executable "
@@ -150,6 +167,8 @@ int main(int argc, char **argv) {
     return fail("--emit=" +
                 emit.getParser().getOption(int(emit.getValue())) +
                 " writes a binary: give the output file with -o");
+  if (weights == Weights::External && emit != Emit::Lib && emit != Emit::Exe)
+    return fail("--weights=external applies to --emit=lib and --emit=exe");
 
   DialectRegistry registry;
   trit::registerCompilerDialects(registry);
@@ -254,6 +273,10 @@ int main(int argc, char **argv) {
   }
 
   // lib, exe: an object beside the output, then the link.
+  if (weights == Weights::External &&
+      failed(trit::externalizeWeights(*module, outputFile + ".weights",
+                                      error, weightsMinBytes)))
+    return fail(error);
   std::string object = outputFile + ".o";
   if (failed(trit::emitMachineCodeFile(*module, cpuTarget, object,
                                        /*assembly=*/false, error)))

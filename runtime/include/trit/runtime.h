@@ -49,6 +49,21 @@ extern "C" {
  * is refused. */
 #define TRIT_MODEL_ABI_VERSION 2
 
+/* Weights outside the binary (tritc --weights=external): a library or
+ * executable that exports
+ *
+ *   void trit_bind_weights(const void *data);
+ *   int64_t trit_compiled_weights_size(void);
+ *   uint64_t trit_compiled_weights_id(void);
+ *
+ * reads its large constants from the file "<binary>.weights", which the
+ * runtime maps at load: a TRIT_WEIGHTS_HEADER_BYTES header (the magic, the
+ * format version, the id and the data size, each 8 bytes little-endian,
+ * then zeros) and the data, whose start is passed to trit_bind_weights. */
+#define TRIT_WEIGHTS_MAGIC "TRITWGT"
+#define TRIT_WEIGHTS_FORMAT_VERSION 1
+#define TRIT_WEIGHTS_HEADER_BYTES 64
+
 /* Memref descriptors as generated code passes them. */
 typedef struct {
   int64_t *allocated;

@@ -9,10 +9,15 @@
 #include "RuntimeInternal.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <omp.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -48,6 +53,9 @@ struct trit_model {
   /// KV-cache models: trit_forward_cached and the cache's shape.
   CachedFn *cached = nullptr;
   int64_t kvTensors = 0, kvHeads = 0, kvHeadDim = 0;
+  /// The mapped weights file of a --weights=external binary.
+  void *weights = nullptr;
+  size_t weightsBytes = 0;
 };
 
 struct trit_session {
@@ -60,6 +68,87 @@ struct trit_session {
 };
 
 extern "C" const char *trit_last_error(void) { return lastError.c_str(); }
+
+namespace {
+
+uint64_t readLE64(const unsigned char *p) {
+  uint64_t v = 0;
+  for (int i = 7; i >= 0; --i)
+    v = (v << 8) | p[i];
+  return v;
+}
+
+/// For a binary built with --weights=external: maps "<binary>.weights",
+/// checks that it is the file this binary was built with, and binds it.
+trit_status mapWeights(trit_model *m, void *handle) {
+  using trit::runtime::fail;
+  using BindFn = void(const void *);
+  using IdFn = uint64_t();
+  auto *bind = reinterpret_cast<BindFn *>(dlsym(handle, "trit_bind_weights"));
+  if (!bind)
+    return TRIT_OK;
+  auto *size = reinterpret_cast<SizeFn *>(
+      dlsym(handle, "trit_compiled_weights_size"));
+  auto *id = reinterpret_cast<IdFn *>(dlsym(handle, "trit_compiled_weights_id"));
+  std::string binary = m->path;
+  if (binary == "<this program>") {
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0)
+      return fail(TRIT_ERROR_LOAD, "cannot find this program's path to map "
+                                   "its weights");
+    binary.assign(self, n);
+  }
+  std::string path = binary + ".weights";
+  if (!size || !id)
+    return fail(TRIT_ERROR_LOAD, "'" + m->path +
+                                     "' binds external weights but lacks "
+                                     "trit_compiled_weights_size or _id");
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return fail(TRIT_ERROR_LOAD, "cannot open the weights file '" + path +
+                                     "' (the model was compiled with "
+                                     "--weights=external): " +
+                                     std::strerror(errno));
+  struct stat info {};
+  fstat(fd, &info);
+  size_t bytes = static_cast<size_t>(info.st_size);
+  const int64_t dataBytes = size();
+  if (bytes < TRIT_WEIGHTS_HEADER_BYTES + static_cast<size_t>(dataBytes)) {
+    close(fd);
+    return fail(TRIT_ERROR_LOAD, "the weights file '" + path + "' has " +
+                                     std::to_string(bytes) +
+                                     " bytes; the model needs " +
+                                     std::to_string(TRIT_WEIGHTS_HEADER_BYTES +
+                                                    dataBytes));
+  }
+  void *data = mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (data == MAP_FAILED)
+    return fail(TRIT_ERROR_LOAD, "cannot map the weights file '" + path +
+                                     "': " + std::strerror(errno));
+  auto *header = static_cast<const unsigned char *>(data);
+  std::string problem;
+  if (std::memcmp(header, TRIT_WEIGHTS_MAGIC, sizeof(TRIT_WEIGHTS_MAGIC)))
+    problem = "is not a trit weights file";
+  else if (readLE64(header + 8) != TRIT_WEIGHTS_FORMAT_VERSION)
+    problem = "has weights format " + std::to_string(readLE64(header + 8)) +
+              ", not " + std::to_string(TRIT_WEIGHTS_FORMAT_VERSION);
+  else if (readLE64(header + 16) != id() ||
+           readLE64(header + 24) != static_cast<uint64_t>(dataBytes))
+    problem = "belongs to another build of the model (recompile, or copy "
+              "the .weights file written with this binary)";
+  if (!problem.empty()) {
+    munmap(data, bytes);
+    return fail(TRIT_ERROR_LOAD, "the weights file '" + path + "' " + problem);
+  }
+  m->weights = data;
+  m->weightsBytes = bytes;
+  bind(header + TRIT_WEIGHTS_HEADER_BYTES);
+  return TRIT_OK;
+}
+
+} // namespace
 
 extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   using trit::runtime::fail;
@@ -134,6 +223,10 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   if (auto *sequence = reinterpret_cast<SizeFn *>(
           symbol("trit_compiled_static_sequence")))
     m->staticSequence = sequence();
+  if (trit_status status = mapWeights(m, handle)) {
+    trit_model_free(m);
+    return status;
+  }
   if (m->vocab <= 0 || m->context <= 0) {
     trit_model_free(m);
     return fail(TRIT_ERROR_LOAD, std::string("'") + path +
@@ -147,6 +240,8 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
 extern "C" void trit_model_free(trit_model *model) {
   if (!model)
     return;
+  if (model->weights)
+    munmap(model->weights, model->weightsBytes);
   if (model->handle)
     dlclose(model->handle);
   delete model;
