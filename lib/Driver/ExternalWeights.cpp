@@ -167,10 +167,13 @@ LogicalResult mlir::trit::externalizeWeights(ModuleOp module, StringRef path,
     OpBuilder at(use);
     Value address = LLVM::AddressOfOp::create(at, use.getLoc(), base);
     Value loaded = LLVM::LoadOp::create(at, use.getLoc(), ptr, address);
+    // The offset as a value: a constant GEP index holds only 29 bits
+    // (LLVM::GEPArg embeds it in a pointer), too few past 256 MiB.
+    Value offset = LLVM::ConstantOp::create(
+        at, use.getLoc(), i64, offsets[use.getGlobalNameAttr().getAttr()]);
     Value element = LLVM::GEPOp::create(
         at, use.getLoc(), ptr, at.getI8Type(), loaded,
-        ArrayRef<LLVM::GEPArg>{offsets[use.getGlobalNameAttr().getAttr()]},
-        LLVM::GEPNoWrapFlags::inbounds);
+        ArrayRef<LLVM::GEPArg>{offset}, LLVM::GEPNoWrapFlags::inbounds);
     use.getResult().replaceAllUsesWith(element);
     use.erase();
   }
