@@ -25,6 +25,8 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
   pm.addPass(createTritTileBitLinearPass(
       TritTileBitLinearPassOptions{options.kernel, options.tileN,
                                    options.tileRows, options.tileTokens}));
+  // The floating-point matmuls by constant weights (the LM head).
+  pm.addPass(createTritTileMatmulPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // The graph contract's elementwise arith/math ops on whole tensors become

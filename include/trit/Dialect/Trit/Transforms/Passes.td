@@ -235,6 +235,34 @@ def TritCopiesToLoopsPass : Pass<"trit-copies-to-loops", "func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def TritTileMatmulPass : Pass<"trit-tile-matmul", "ModuleOp"> {
+  let summary = "Tile f32 matmuls by a constant weight into parallel "
+                "vector kernels";
+  let description = [{
+    The layers of a BitNet model that stay in floating point are matmuls by
+    a constant weight; the LM head (hidden x vocabulary, e.g. 2560 x 128256)
+    is by far the largest and would otherwise become scalar loops. Each
+    `linalg.matmul` of f32 `[M, K] x [K, N]` whose right operand is a
+    constant (or the `linalg.transpose` of a constant `[N, K]`, as a tied
+    LM head is), whose accumulator is a fill of 0.0 and whose K is a
+    multiple of 16 becomes a call of a private kernel function
+    `__trit_matmul_f32_NxK`, shared by every matmul of that shape: the
+    weight is stored `[N, K]` (transposed at compile time unless it already
+    is), an `scf.forall` runs over tiles of `tile-n` output features, and
+    each (token, group of 4 features) accumulates 16-lane f32 FMAs over K.
+    Other matmuls are left alone.
+  }];
+  let options = [
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"64",
+           "Output features per parallel tile">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::func::FuncDialect"];
+}
+
 def TritExpandDynamicReshapesPass
     : Pass<"trit-expand-dynamic-reshapes", "func::FuncOp"> {
   let summary = "Lower expand_shapes that split one dynamic size into "
