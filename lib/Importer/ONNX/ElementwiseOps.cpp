@@ -148,6 +148,20 @@ LogicalResult convertBinary(GraphBuilder &g, Binary kind) {
   if (!x || !y || g.node->input_size() != 2)
     return g.fail("expects two inputs");
   Type xe = g.typeOf(*x).getElementType(), ye = g.typeOf(*y).getElementType();
+  // x ^ 2 (RMSNorm's square): x * x, which is what powf computes (one
+  // rounding of the exact square) without a libm call per element.
+  if (kind == Binary::Pow && isa<FloatType>(xe) && y->constant &&
+      y->constant->numElements() >= 1 &&
+      g.typeOf(*y).getRank() <= g.typeOf(*x).getRank()) {
+    bool square = true;
+    for (int64_t i = 0; i < y->constant->numElements() && square; ++i)
+      square = y->constant->at(i) == 2.0;
+    if (square && y->constant->numElements() == 1) {
+      Value v = g.materialize(*x);
+      g.setOutput(0, Value(arith::MulFOp::create(g.b, g.loc, v, v)));
+      return success();
+    }
+  }
   if (kind == Binary::Pow && isa<FloatType>(xe) && !isa<FloatType>(ye) &&
       y->constant) {
     // An integer exponent known at import time: use it as f32.

@@ -108,7 +108,10 @@ const char *trit_last_error(void);
 typedef struct trit_model trit_model;
 
 /* Loads a compiled model library; a NULL path loads the model linked into
- * the program itself (tritc --emit=exe). On error *model is NULL. */
+ * the program itself (tritc --emit=exe). On error *model is NULL. The first
+ * load tunes glibc's malloc for the process (mmap and trim thresholds of
+ * 1 GiB) so that the buffers a model allocates at every step are reused,
+ * not faulted in afresh. */
 trit_status trit_model_load(const char *path, trit_model **model);
 void trit_model_free(trit_model *model);
 
