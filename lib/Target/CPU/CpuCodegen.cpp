@@ -14,6 +14,7 @@
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
+#include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -142,6 +143,15 @@ LogicalResult mlir::trit::emitMachineCode(llvm::Module &llvmModule,
                                           llvm::TargetMachine &targetMachine,
                                           llvm::raw_pwrite_stream &os,
                                           bool assembly, std::string &error) {
+  // Loop strength reduction is superlinear in the loops of one function,
+  // and a model's graph function has thousands: it took a third of code
+  // generation without measurably helping the kernels (trit-bench). Off
+  // unless the command line says otherwise (--disable-lsr=false).
+  auto &options = llvm::cl::getRegisteredOptions();
+  if (auto it = options.find("disable-lsr"); it != options.end())
+    if (auto *disableLsr = static_cast<llvm::cl::opt<bool> *>(it->second);
+        disableLsr->getNumOccurrences() == 0)
+      *disableLsr = true;
   llvm::legacy::PassManager codegen;
   auto fileType = assembly ? llvm::CodeGenFileType::AssemblyFile
                            : llvm::CodeGenFileType::ObjectFile;
