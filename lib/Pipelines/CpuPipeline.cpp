@@ -54,6 +54,8 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
+  // Small functions for LLVM, one per distinct loop nest of the graph.
+  pm.addPass(createTritOutlineLoopsPass());
 }
 
 void mlir::trit::buildTritCpuToLLVMPipeline(OpPassManager &pm,

@@ -263,6 +263,25 @@ def TritTileMatmulPass : Pass<"trit-tile-matmul", "ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def TritOutlineLoopsPass : Pass<"trit-outline-loops", "ModuleOp"> {
+  let summary = "Outline the top-level loop nests of model functions into "
+                "shared functions";
+  let description = [{
+    A model's graph function holds one loop nest per non-BitLinear op of
+    every layer: thousands of loops in one function, on which LLVM's
+    dominance-based optimizations are superlinear. This pass moves each
+    top-level `scf.for` or `scf.parallel` of every function that is not a
+    trit kernel (`__trit_*`) into a private function `__trit_loop_N` whose
+    arguments are the memrefs, indices and scalars the nest uses (constants
+    are cloned in), calls it instead, and shares one function between
+    nests that are the same up to those arguments, as the layers of a model
+    are. The functions are `noinline` (passthrough), so LLVM optimizes each
+    once, small.
+    A nest that uses a value of another type stays where it is.
+  }];
+  let dependentDialects = ["::mlir::func::FuncDialect"];
+}
+
 def TritExpandDynamicReshapesPass
     : Pass<"trit-expand-dynamic-reshapes", "func::FuncOp"> {
   let summary = "Lower expand_shapes that split one dynamic size into "
