@@ -185,20 +185,27 @@ struct TritExportModelPass
     builder.setInsertionPointToStart(body);
     Value idsArg = body->getArgument(0), cacheArg = body->getArgument(1);
 
+    // Slice i of the stacked cache as a tensor of `type`: the sizes of its
+    // 4 dimensions are static or read off `sizesOf` (dimension d + shift).
     auto one = builder.getIndexAttr(1), zero = builder.getIndexAttr(0);
-    SmallVector<Value> operands = {idsArg};
-    for (int64_t i = 0; i < n; ++i) {
-      auto pastType = cast<RankedTensorType>(type.getInput(i + 1));
+    auto slice = [&](int64_t i, RankedTensorType type, Value sizesOf,
+                     int64_t shift) {
       SmallVector<OpFoldResult> offsets(5, zero), sizes = {one},
           strides(5, one);
       offsets[0] = builder.getIndexAttr(i);
       for (int64_t d = 0; d < 4; ++d)
         sizes.push_back(
-            pastType.isDynamicDim(d)
-                ? OpFoldResult(tensor::DimOp::create(builder, loc, cacheArg,
-                                                     d + 1)
-                                   .getResult())
-                : OpFoldResult(builder.getIndexAttr(pastType.getDimSize(d))));
+            type.isDynamicDim(d)
+                ? OpFoldResult(
+                      tensor::DimOp::create(builder, loc, sizesOf, d + shift)
+                          .getResult())
+                : OpFoldResult(builder.getIndexAttr(type.getDimSize(d))));
+      return std::make_tuple(offsets, sizes, strides);
+    };
+    SmallVector<Value> operands = {idsArg};
+    for (int64_t i = 0; i < n; ++i) {
+      auto pastType = cast<RankedTensorType>(type.getInput(i + 1));
+      auto [offsets, sizes, strides] = slice(i, pastType, cacheArg, 1);
       operands.push_back(tensor::ExtractSliceOp::create(
           builder, loc, pastType, cacheArg, offsets, sizes, strides));
     }
@@ -225,16 +232,8 @@ struct TritExportModelPass
     present = tensor::CastOp::create(builder, loc, stacked, present);
     for (int64_t i = 0; i < n; ++i) {
       Value part = call.getResult(i + 1);
-      auto partType = cast<RankedTensorType>(part.getType());
-      SmallVector<OpFoldResult> offsets(5, zero), sizes = {one},
-          strides(5, one);
-      offsets[0] = builder.getIndexAttr(i);
-      for (int64_t d = 0; d < 4; ++d)
-        sizes.push_back(
-            partType.isDynamicDim(d)
-                ? OpFoldResult(
-                      tensor::DimOp::create(builder, loc, part, d).getResult())
-                : OpFoldResult(builder.getIndexAttr(partType.getDimSize(d))));
+      auto [offsets, sizes, strides] =
+          slice(i, cast<RankedTensorType>(part.getType()), part, 0);
       present = tensor::InsertSliceOp::create(builder, loc, part, present,
                                               offsets, sizes, strides);
     }
