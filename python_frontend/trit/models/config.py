@@ -50,6 +50,10 @@ CONFIGS = {
     "bitnet-2b-4t": BitNetConfig(128256, 2560, 6912, 30, 20, 5, ffn="relu2",
                                  rope_theta=500000.0, tie_embeddings=True,
                                  max_position=4096),
+    # A ~167M-parameter 2B-4T-style model (compile-time benchmark).
+    "bitnet-170m": BitNetConfig(32000, 1024, 2816, 12, 16, 4, ffn="relu2",
+                                rope_theta=500000.0, tie_embeddings=True,
+                                max_position=4096),
     # Tiny models for tests, one per family.
     "tiny-swiglu": BitNetConfig(97, 64, 160, 2, 4, 4, max_position=64),
     "tiny-2b4t": BitNetConfig(97, 64, 160, 2, 4, 2, ffn="relu2",
