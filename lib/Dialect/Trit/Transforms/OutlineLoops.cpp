@@ -11,6 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Transforms/RegionUtils.h"
@@ -96,8 +97,11 @@ struct TritOutlineLoopsPass
     // One function per distinct nest: the same text up to the arguments.
     std::string key;
     {
+      // Numbers the values of this function only: Block::print without a
+      // state would number the whole module, once per nest.
+      AsmState state(fn);
       llvm::raw_string_ostream os(key);
-      fn.getBody().front().print(os);
+      fn.getBody().front().print(os, state);
     }
     func::FuncOp target;
     auto it = outlined.find(key);
