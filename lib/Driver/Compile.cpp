@@ -90,8 +90,10 @@ OwningOpRef<ModuleOp> mlir::trit::parseModule(MLIRContext &context,
 namespace {
 bool passManagerOptionsFromCommandLine = false;
 
+/// Runs the passes `build` adds on `module`, timed as the phase `name`.
 LogicalResult runPipeline(ModuleOp module, std::string &error,
-                          function_ref<void(OpPassManager &)> build) {
+                          function_ref<void(OpPassManager &)> build,
+                          StageTiming timing, StringRef name) {
   DiagnosticCollector collector(*module.getContext(), error);
   PassManager pm(module.getContext());
   if (passManagerOptionsFromCommandLine &&
@@ -100,6 +102,10 @@ LogicalResult runPipeline(ModuleOp module, std::string &error,
     return failure();
   }
   build(pm);
+  TimingScope phase = timing.nest(name);
+  // Timing goes last, after the command line's instrumentations.
+  if (timing.passes && phase)
+    pm.enableTiming(phase);
   return pm.run(module);
 }
 } // namespace
@@ -110,19 +116,22 @@ void mlir::trit::applyPassManagerOptionsFromCommandLine() {
 
 LogicalResult mlir::trit::runCpuLoopsPipeline(ModuleOp module,
                                               const CpuPipelineOptions &options,
-                                              std::string &error) {
-  return runPipeline(module, error, [&](OpPassManager &pm) {
-    buildTritCpuLoopsPipeline(pm, options);
-  });
+                                              std::string &error,
+                                              StageTiming timing) {
+  return runPipeline(
+      module, error,
+      [&](OpPassManager &pm) { buildTritCpuLoopsPipeline(pm, options); },
+      timing, "trit-cpu-pipeline: to loops");
 }
 
 LogicalResult
 mlir::trit::runCpuToLLVMPipeline(ModuleOp module,
                                  const CpuPipelineOptions &options,
-                                 std::string &error) {
-  return runPipeline(module, error, [&](OpPassManager &pm) {
-    buildTritCpuToLLVMPipeline(pm, options);
-  });
+                                 std::string &error, StageTiming timing) {
+  return runPipeline(
+      module, error,
+      [&](OpPassManager &pm) { buildTritCpuToLLVMPipeline(pm, options); },
+      timing, "trit-cpu-pipeline: to LLVM dialect");
 }
 
 void mlir::trit::resolveCpuPipelineOptions(CpuPipelineOptions &options,
@@ -144,27 +153,36 @@ struct LoweredModule {
 
 FailureOr<LoweredModule> toOptimizedLLVMIR(ModuleOp module,
                                            const CpuTargetOptions &target,
-                                           std::string &error) {
+                                           std::string &error,
+                                           StageTiming timing) {
   DiagnosticCollector collector(*module.getContext(), error);
   LoweredModule result;
   result.machine = createCpuTargetMachine(target, error);
   if (!result.machine)
     return failure();
   result.context = std::make_unique<llvm::LLVMContext>();
-  result.module = translateAndOptimize(module, *result.context,
-                                       *result.machine, target.optLevel,
-                                       error);
+  {
+    TimingScope phase = timing.nest("translation to LLVM IR");
+    result.module =
+        translateToLLVMIR(module, *result.context, *result.machine, error);
+  }
   if (!result.module)
     return failure();
+  TimingScope phase = timing.nest("LLVM optimization");
+  if (!target.optimizeEntryGlue && target.optLevel > 0)
+    markEntryGlueOptNone(*result.module);
+  optimizeLLVMModule(*result.module, *result.machine, target.optLevel,
+                     timing.passes && phase ? &phase : nullptr);
   return result;
 }
 } // namespace
 
 LogicalResult mlir::trit::emitLLVMIR(ModuleOp module,
                                      const CpuTargetOptions &target,
-                                     llvm::raw_ostream &os,
-                                     std::string &error) {
-  FailureOr<LoweredModule> lowered = toOptimizedLLVMIR(module, target, error);
+                                     llvm::raw_ostream &os, std::string &error,
+                                     StageTiming timing) {
+  FailureOr<LoweredModule> lowered =
+      toOptimizedLLVMIR(module, target, error, timing);
   if (failed(lowered))
     return failure();
   lowered->module->print(os, nullptr);
@@ -174,8 +192,10 @@ LogicalResult mlir::trit::emitLLVMIR(ModuleOp module,
 LogicalResult mlir::trit::emitMachineCodeFile(ModuleOp module,
                                               const CpuTargetOptions &target,
                                               StringRef path, bool assembly,
-                                              std::string &error) {
-  FailureOr<LoweredModule> lowered = toOptimizedLLVMIR(module, target, error);
+                                              std::string &error,
+                                              StageTiming timing) {
+  FailureOr<LoweredModule> lowered =
+      toOptimizedLLVMIR(module, target, error, timing);
   if (failed(lowered))
     return failure();
   std::error_code ec;
@@ -184,26 +204,74 @@ LogicalResult mlir::trit::emitMachineCodeFile(ModuleOp module,
     error = "cannot write '" + path.str() + "': " + ec.message();
     return failure();
   }
+  TimingScope phase = timing.nest("code generation");
   return emitMachineCode(*lowered->module, *lowered->machine, os, assembly,
                          error);
 }
 
+FailureOr<SmallVector<std::string>>
+mlir::trit::emitObjectFiles(ModuleOp module, const CpuTargetOptions &target,
+                            StringRef basePath, std::string &error,
+                            StageTiming timing) {
+  FailureOr<LoweredModule> lowered =
+      toOptimizedLLVMIR(module, target, error, timing);
+  if (failed(lowered))
+    return failure();
+  auto emit = [&](llvm::Module &llvmModule, llvm::TargetMachine &machine,
+                  StringRef path) -> LogicalResult {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(path, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = "cannot write '" + path.str() + "': " + ec.message();
+      return failure();
+    }
+    return emitMachineCode(llvmModule, machine, os, /*assembly=*/false, error);
+  };
+  SmallVector<std::string> paths = {basePath.str()};
+  TimingScope phase = timing.nest("code generation");
+  std::unique_ptr<llvm::Module> glue;
+  if (target.optLevel > 0)
+    glue = splitOffOptNoneFunctions(*lowered->module);
+  if (failed(emit(*lowered->module, *lowered->machine, paths.front())))
+    return failure();
+  phase.stop();
+  if (!glue)
+    return paths;
+  TimingScope gluePhase = timing.nest("code generation: entry glue");
+  CpuTargetOptions unoptimized = target;
+  unoptimized.optLevel = 0;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      createCpuTargetMachine(unoptimized, error);
+  if (!machine)
+    return failure();
+  paths.push_back((basePath + ".glue.o").str());
+  if (failed(emit(*glue, *machine, paths.back()))) {
+    llvm::sys::fs::remove(paths.front());
+    return failure();
+  }
+  return paths;
+}
+
 LogicalResult mlir::trit::runCpuPipeline(ModuleOp module,
                                          const CpuPipelineOptions &options,
-                                         std::string &error) {
-  return runPipeline(module, error, [&](OpPassManager &pm) {
-    buildTritCpuPipeline(pm, options);
-  });
+                                         std::string &error,
+                                         StageTiming timing) {
+  return runPipeline(
+      module, error,
+      [&](OpPassManager &pm) { buildTritCpuPipeline(pm, options); }, timing,
+      "trit-cpu-pipeline");
 }
 
 LogicalResult mlir::trit::exportModel(ModuleOp module,
                                       const ModelExportOptions &options,
-                                      std::string &error) {
-  return runPipeline(module, error, [&](OpPassManager &pm) {
-    pm.addPass(createTritExportModelPass(
-        TritExportModelPassOptions{options.entry, options.contextLength,
-                                   options.defaultThreads}));
-  });
+                                      std::string &error, StageTiming timing) {
+  return runPipeline(
+      module, error,
+      [&](OpPassManager &pm) {
+        pm.addPass(createTritExportModelPass(TritExportModelPassOptions{
+            options.entry, options.contextLength, options.defaultThreads}));
+      },
+      timing, "trit-export-model");
 }
 
 LogicalResult mlir::trit::compileSource(StringRef source,
@@ -227,14 +295,14 @@ LogicalResult mlir::trit::compileSource(StringRef source,
   resolveCpuPipelineOptions(resolved, target);
   if (failed(runCpuPipeline(*module, resolved, error)))
     return failure();
-  std::string objectPath = (libraryPath + ".o").str();
-  if (failed(emitMachineCodeFile(*module, target, objectPath,
-                                 /*assembly=*/false, error)))
+  FailureOr<SmallVector<std::string>> objects =
+      emitObjectFiles(*module, target, (libraryPath + ".o").str(), error);
+  if (failed(objects))
     return failure();
-  LogicalResult linked =
-      artifact == Artifact::Executable
-          ? linkExecutable({objectPath}, libraryPath, error)
-          : linkSharedLibrary({objectPath}, libraryPath, error);
-  llvm::sys::fs::remove(objectPath);
+  LogicalResult linked = artifact == Artifact::Executable
+                             ? linkExecutable(*objects, libraryPath, error)
+                             : linkSharedLibrary(*objects, libraryPath, error);
+  for (const std::string &object : *objects)
+    llvm::sys::fs::remove(object);
   return linked;
 }

@@ -20,7 +20,8 @@ OwningOpRef<ModuleOp> mlir::trit::importModelFile(MLIRContext &context,
   return nullptr;
 }
 
-LogicalResult mlir::trit::runGraphToTrit(ModuleOp module, std::string &error) {
+LogicalResult mlir::trit::runGraphToTrit(ModuleOp module, std::string &error,
+                                         StageTiming timing) {
   MLIRContext &context = *module.getContext();
   DiagnosticEngine::HandlerID id =
       context.getDiagEngine().registerHandler([&](Diagnostic &diag) {
@@ -30,6 +31,9 @@ LogicalResult mlir::trit::runGraphToTrit(ModuleOp module, std::string &error) {
       });
   PassManager pm(&context);
   pm.addPass(createTritFuseQuantizationPass());
+  TimingScope phase = timing.nest("trit-fuse-quantization");
+  if (timing.passes && phase)
+    pm.enableTiming(phase);
   LogicalResult result = pm.run(module);
   context.getDiagEngine().eraseHandler(id);
   return result;

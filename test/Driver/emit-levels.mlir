@@ -7,6 +7,9 @@
 // RUN: tritc %s --emit=asm --cpu=x86-64-v3 --kernel=addsub | FileCheck %s --check-prefix=ASM
 // RUN: tritc %s --emit=obj -o %t.o && llvm-nm %t.o | FileCheck %s --check-prefix=OBJ
 // RUN: tritc %s --emit=lib --context-length=16 -o %t.so
+// The library is two objects (the entry glue compiled apart) joined by
+// hidden symbols: only the model ABI is exported.
+// RUN: llvm-nm -D --defined-only %t.so | FileCheck %s --check-prefix=DYN
 // RUN: trit-run %t.so --generate 4 --prompt-ids 1,3 > %t.lib.txt
 // RUN: FileCheck %s --check-prefix=GEN < %t.lib.txt
 // RUN: tritc %s --emit=exe --context-length=16 -o %t.exe
@@ -34,6 +37,9 @@
 // OBJ-NOT: {{ T dealloc_helper}}
 // OBJ: T main
 // GEN: {{^[0-4],[0-4],[0-4],[0-4]$}}
+// DYN-NOT: __trit
+// DYN: T trit_forward
+// DYN-NOT: __trit
 // NOOUT: tritc: error: --emit=lib writes a binary: give the output file with -o
 // PTX: tritc: error: --emit=ptx is not implemented yet (no GPU target)
 

@@ -200,6 +200,77 @@ func.func @inference_style(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
 
 // -----
 
+// Inference-style export as PyTorch writes it: the ternary values come from
+// the absmean chain of training_style's W (without the STE pair), and the
+// scale after the MatMul is computed from the same chain, 1 / (1 / g): the
+// weight's evaluation and the rescale's share the scalar g = 0.5 (evaluated
+// once). Same ternary bytes as training_style; the scale is 1 * 0.5.
+// CHECK-LABEL: func.func @inference_computed_scale(
+// CHECK-SAME: %[[X:.*]]: tensor<2x6xf32>)
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense_resource<[[BLOB:trit_ternary_[0-9]+]]> : tensor<4x6xi8, #trit.ternary>
+// CHECK-NEXT: %[[G:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT: %[[Y:.*]] = trit.bitlinear %[[X]], %[[W]], %[[G]] : tensor<2x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<2x4xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<2x4xf32>
+// CHECK: [[BLOB]]: "0x01000000000001FF010001FF0001FF010000FF0001FF0000FF010001"
+func.func @inference_computed_scale(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %q = arith.divf %c, %sb : tensor<2x6xf32>
+  %w = arith.constant dense<[[0.25, -0.25, 0.75, -0.75, 1.0, 0.0],
+                             [0.5, -0.5, 0.125, 2.0, -1.5, 0.375],
+                             [0.0, 0.25, -0.625, 0.0, 0.5, -0.625],
+                             [0.25, 0.25, -0.5, 0.5, 0.0, 0.5]]> : tensor<4x6xf32>
+  %wabs = math.absf %w : tensor<4x6xf32>
+  %fzero = arith.constant 0.000000e+00 : f32
+  %e2 = tensor.empty() : tensor<f32>
+  %sum0 = linalg.fill ins(%fzero : f32) outs(%e2 : tensor<f32>) -> tensor<f32>
+  %sum = linalg.reduce { arith.addf } ins(%wabs : tensor<4x6xf32>) outs(%sum0 : tensor<f32>) dimensions = [0, 1]
+  %count = arith.constant dense<2.400000e+01> : tensor<f32>
+  %mean = arith.divf %sum, %count : tensor<f32>
+  %weps = arith.constant dense<1.000000e-05> : tensor<f32>
+  %g = arith.maximumf %mean, %weps : tensor<f32>
+  %one = arith.constant dense<1.000000e+00> : tensor<f32>
+  %ig = arith.divf %one, %g : tensor<f32>
+  %e3 = tensor.empty() : tensor<4x6xf32>
+  %igb = linalg.broadcast ins(%ig : tensor<f32>) outs(%e3 : tensor<4x6xf32>) dimensions = [0, 1]
+  %ws = arith.mulf %w, %igb : tensor<4x6xf32>
+  %wr = math.roundeven %ws : tensor<4x6xf32>
+  %wlo = arith.constant dense<-1.000000e+00> : tensor<4x6xf32>
+  %whi = arith.constant dense<1.000000e+00> : tensor<4x6xf32>
+  %wc0 = arith.maximumf %wr, %wlo : tensor<4x6xf32>
+  %wc = arith.minimumf %wc0, %whi : tensor<4x6xf32>
+  %e4 = tensor.empty() : tensor<6x4xf32>
+  %wt = linalg.transpose ins(%wc : tensor<4x6xf32>) outs(%e4 : tensor<6x4xf32>) permutation = [1, 0]
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%q, %wt : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %rescale = arith.divf %one, %ig : tensor<f32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %rb = linalg.broadcast ins(%rescale : tensor<f32>) outs(%e6 : tensor<2x4xf32>) dimensions = [0, 1]
+  %z = arith.mulf %y, %rb : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}
+
+// -----
+
 // The unscaled matmul result has another use (a negf, before the mulf), so
 // the rescale cannot be folded into the scale: the bitlinear (scale 1)
 // replaces the matmul and the mulf stays.

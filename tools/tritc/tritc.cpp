@@ -13,7 +13,9 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -22,6 +24,8 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+
+#include <sys/resource.h>
 
 using namespace mlir;
 
@@ -125,6 +129,24 @@ llvm::cl::opt<int64_t> defaultThreads(
                    "(0: all cores; trit-run --threads overrides it)"),
     llvm::cl::init(0), llvm::cl::cat(tritcCategory));
 
+llvm::cl::opt<bool> optimizeEntryGlue(
+    "optimize-entry-glue",
+    llvm::cl::desc("Optimize the model's entry functions (the straight-line "
+                   "glue that calls the kernels and loop nests) like the "
+                   "rest; by default they are compiled without "
+                   "optimization, which is much faster for deep models and "
+                   "costs microseconds per forward pass"),
+    llvm::cl::init(false), llvm::cl::cat(tritcCategory));
+
+llvm::cl::opt<bool> timePhases(
+    "time-phases",
+    llvm::cl::desc("Print how long each phase took (import, "
+                   "trit-fuse-quantization, the pipeline's halves, LLVM "
+                   "translation, optimization and code generation, link) "
+                   "to stderr; --mlir-timing adds each MLIR and LLVM "
+                   "optimization pass"),
+    llvm::cl::init(false), llvm::cl::cat(tritcCategory));
+
 int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "tritc") << message << "\n";
   return 1;
@@ -138,6 +160,7 @@ bool isBinaryLevel(Emit level) {
 int main(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   // The MLIR and LLVM libraries register hundreds of options; --help shows
   // tritc's own (and -help-hidden the pass manager's, e.g.
   // --mlir-print-ir-after-all).
@@ -150,6 +173,34 @@ int main(int argc, char **argv) {
       "  Stages: import -> trit-fuse-quantization -> trit-cpu-pipeline -> "
       "LLVM -> native code.\n");
   trit::applyPassManagerOptionsFromCommandLine();
+
+  // The report prints when the manager goes, after everything below
+  // (declared later, destroyed earlier) is done.
+  DefaultTimingManager timingManager;
+  applyDefaultTimingManagerCLOptions(timingManager);
+  bool passTiming = timingManager.isEnabled();
+  if (timePhases) {
+    timingManager.setEnabled(true);
+    if (!passTiming)
+      timingManager.setDisplayMode(DefaultTimingManager::DisplayMode::Tree);
+  }
+  TimingScope rootTiming = timingManager.getRootScope();
+  trit::StageTiming timing{&rootTiming, passTiming};
+  // The report, then tritc's peak resident memory (the linker, a child
+  // process, not included), once every phase's timer has stopped.
+  llvm::scope_exit report([&] {
+    if (!timingManager.isEnabled())
+      return;
+    rootTiming.stop();
+    timingManager.print();
+    timingManager.setEnabled(false);
+    if (!timePhases)
+      return;
+    struct rusage usage;
+    if (getrusage(RUSAGE_SELF, &usage) == 0)
+      llvm::errs() << "  peak resident memory: " << usage.ru_maxrss / 1024
+                   << " MiB\n";
+  });
 
   if (target != "cpu")
     return fail("--target=" + target + " is not implemented yet (only cpu)");
@@ -178,6 +229,7 @@ int main(int argc, char **argv) {
 
   std::string error;
   OwningOpRef<ModuleOp> module;
+  TimingScope importTiming = timing.nest("import");
   if (llvm::StringRef(inputFile).ends_with(".mlir")) {
     auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
     if (!buffer)
@@ -191,6 +243,7 @@ int main(int argc, char **argv) {
     if (!module)
       return fail(error);
   }
+  importTiming.stop();
   // Stage errors are compiler diagnostics ("file:line:col: error: ...").
   auto stageError = [&]() {
     llvm::errs() << error;
@@ -199,6 +252,7 @@ int main(int argc, char **argv) {
   auto writeText = [&](llvm::function_ref<LogicalResult(llvm::raw_ostream &)>
                            print) {
     std::string openError;
+    TimingScope outputTiming = timing.nest("output");
     auto output = openOutputFile(outputFile, &openError);
     if (!output)
       return fail(openError);
@@ -215,7 +269,7 @@ int main(int argc, char **argv) {
   if (emit == Emit::Mlir)
     return writeText(printModule);
 
-  if (failed(trit::runGraphToTrit(*module, error)))
+  if (failed(trit::runGraphToTrit(*module, error, timing)))
     return stageError();
   if (emit == Emit::Trit)
     return writeText(printModule);
@@ -226,13 +280,14 @@ int main(int argc, char **argv) {
     model.entry = entry;
     model.contextLength = contextLength;
     model.defaultThreads = defaultThreads;
-    if (failed(trit::exportModel(*module, model, error)))
+    if (failed(trit::exportModel(*module, model, error, timing)))
       return stageError();
   }
 
   trit::CpuTargetOptions cpuTarget;
   cpuTarget.cpu = cpu;
   cpuTarget.optLevel = optLevel;
+  cpuTarget.optimizeEntryGlue = optimizeEntryGlue;
   trit::CpuPipelineOptions pipeline;
   pipeline.layout = layout;
   pipeline.kernel = kernel;
@@ -240,15 +295,15 @@ int main(int argc, char **argv) {
   if (pipeline.kernel == "dot" && kernel == "dot")
     pipeline.vnni = trit::cpuHasAvx512Vnni(cpuTarget);
 
-  if (failed(trit::runCpuLoopsPipeline(*module, pipeline, error)))
+  if (failed(trit::runCpuLoopsPipeline(*module, pipeline, error, timing)))
     return stageError();
   if (emit == Emit::Loops)
     return writeText(printModule);
-  if (failed(trit::runCpuToLLVMPipeline(*module, pipeline, error)))
+  if (failed(trit::runCpuToLLVMPipeline(*module, pipeline, error, timing)))
     return stageError();
   if (emit == Emit::Llvm)
     return writeText([&](llvm::raw_ostream &os) {
-      return trit::emitLLVMIR(*module, cpuTarget, os, error);
+      return trit::emitLLVMIR(*module, cpuTarget, os, error, timing);
     });
   if (emit == Emit::Asm || emit == Emit::Obj) {
     if (outputFile == "-" && emit == Emit::Asm)
@@ -257,7 +312,7 @@ int main(int argc, char **argv) {
         if (llvm::sys::fs::createTemporaryFile("tritc", "s", tmp))
           return failure();
         if (failed(trit::emitMachineCodeFile(*module, cpuTarget, tmp,
-                                             /*assembly=*/true, error)))
+                                             /*assembly=*/true, error, timing)))
           return failure();
         auto text = llvm::MemoryBuffer::getFile(tmp);
         llvm::sys::fs::remove(tmp);
@@ -267,24 +322,29 @@ int main(int argc, char **argv) {
         return success();
       });
     if (failed(trit::emitMachineCodeFile(*module, cpuTarget, outputFile,
-                                         emit == Emit::Asm, error)))
+                                         emit == Emit::Asm, error, timing)))
       return fail(error);
     return 0;
   }
 
   // lib, exe: an object beside the output, then the link.
-  if (weights == Weights::External &&
-      failed(trit::externalizeWeights(*module, outputFile + ".weights",
-                                      error, weightsMinBytes)))
+  if (weights == Weights::External) {
+    TimingScope externalTiming = timing.nest("external weights");
+    if (failed(trit::externalizeWeights(*module, outputFile + ".weights", error,
+                                        weightsMinBytes)))
+      return fail(error);
+  }
+  FailureOr<SmallVector<std::string>> objects = trit::emitObjectFiles(
+      *module, cpuTarget, outputFile + ".o", error, timing);
+  if (failed(objects))
     return fail(error);
-  std::string object = outputFile + ".o";
-  if (failed(trit::emitMachineCodeFile(*module, cpuTarget, object,
-                                       /*assembly=*/false, error)))
-    return fail(error);
+  TimingScope linkTiming = timing.nest("link");
   LogicalResult linked =
-      emit == Emit::Lib ? trit::linkSharedLibrary({object}, outputFile, error)
-                        : trit::linkExecutable({object}, outputFile, error);
-  llvm::sys::fs::remove(object);
+      emit == Emit::Lib ? trit::linkSharedLibrary(*objects, outputFile, error)
+                        : trit::linkExecutable(*objects, outputFile, error);
+  linkTiming.stop();
+  for (const std::string &object : *objects)
+    llvm::sys::fs::remove(object);
   if (failed(linked))
     return fail(error);
   return 0;

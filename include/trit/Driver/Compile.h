@@ -8,6 +8,7 @@
 #ifndef TRIT_DRIVER_COMPILE_H
 #define TRIT_DRIVER_COMPILE_H
 
+#include "trit/Driver/StageTiming.h"
 #include "trit/Pipelines/Pipelines.h"
 #include "trit/Target/CPU/CpuCodegen.h"
 
@@ -34,18 +35,17 @@ OwningOpRef<ModuleOp> parseModule(MLIRContext &context, StringRef source,
                                   StringRef bufferName, std::string &error);
 
 /// Runs trit-cpu-pipeline on `module`; diagnostics go to `error`.
-LogicalResult runCpuPipeline(ModuleOp module,
-                             const CpuPipelineOptions &options,
-                             std::string &error);
+LogicalResult runCpuPipeline(ModuleOp module, const CpuPipelineOptions &options,
+                             std::string &error, StageTiming timing = {});
 
 /// The pipeline's two halves, for tools that stop in between
 /// (tritc --emit=loops).
 LogicalResult runCpuLoopsPipeline(ModuleOp module,
                                   const CpuPipelineOptions &options,
-                                  std::string &error);
+                                  std::string &error, StageTiming timing = {});
 LogicalResult runCpuToLLVMPipeline(ModuleOp module,
                                    const CpuPipelineOptions &options,
-                                   std::string &error);
+                                   std::string &error, StageTiming timing = {});
 
 /// Resolves kernel=auto in `options` for `target`: the dot kernel with VNNI
 /// where the CPU has AVX512-VNNI, the add/sub kernel elsewhere.
@@ -54,13 +54,23 @@ void resolveCpuPipelineOptions(CpuPipelineOptions &options,
 
 /// Writes `module` (LLVM dialect) as optimized LLVM IR text to `os`.
 LogicalResult emitLLVMIR(ModuleOp module, const CpuTargetOptions &target,
-                         llvm::raw_ostream &os, std::string &error);
+                         llvm::raw_ostream &os, std::string &error,
+                         StageTiming timing = {});
 
 /// Writes `module` (LLVM dialect) as an object file or assembly to `path`.
 LogicalResult emitMachineCodeFile(ModuleOp module,
                                   const CpuTargetOptions &target,
                                   StringRef path, bool assembly,
-                                  std::string &error);
+                                  std::string &error, StageTiming timing = {});
+
+/// Writes `module` (LLVM dialect) as the object files of a link, and
+/// returns their paths: `basePath`, and `basePath` + ".glue.o" with the
+/// functions that are compiled without optimization (the entry glue, see
+/// CpuTargetOptions::optimizeEntryGlue), if any.
+FailureOr<SmallVector<std::string>>
+emitObjectFiles(ModuleOp module, const CpuTargetOptions &target,
+                StringRef basePath, std::string &error,
+                StageTiming timing = {});
 
 /// How a module becomes a model library for the runtime
 /// (trit-export-model).
@@ -73,7 +83,7 @@ struct ModelExportOptions {
 
 /// Runs trit-export-model on `module`; diagnostics go to `error`.
 LogicalResult exportModel(ModuleOp module, const ModelExportOptions &options,
-                          std::string &error);
+                          std::string &error, StageTiming timing = {});
 
 /// What compileSource links.
 enum class Artifact { SharedLibrary, Executable };

@@ -8,6 +8,8 @@
 #ifndef TRIT_DRIVER_IMPORT_H
 #define TRIT_DRIVER_IMPORT_H
 
+#include "trit/Driver/StageTiming.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -24,7 +26,8 @@ OwningOpRef<ModuleOp> importModelFile(MLIRContext &context, StringRef path,
 
 /// Runs the graph-to-trit stage (trit-fuse-quantization) on `module`;
 /// diagnostics go to `error`.
-LogicalResult runGraphToTrit(ModuleOp module, std::string &error);
+LogicalResult runGraphToTrit(ModuleOp module, std::string &error,
+                             StageTiming timing = {});
 
 } // namespace mlir::trit
 

@@ -8,9 +8,13 @@
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
+#include "llvm/ADT/SCCIterator.h"
+#include "llvm/ADT/SmallPtrSet.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/IR/CFG.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/IR/PassInstrumentation.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
@@ -22,6 +26,7 @@
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 using namespace mlir;
 using namespace mlir::trit;
@@ -92,10 +97,10 @@ mlir::trit::createCpuTargetMachine(const CpuTargetOptions &options,
   return machine;
 }
 
-std::unique_ptr<llvm::Module> mlir::trit::translateAndOptimize(
-    ModuleOp module, llvm::LLVMContext &context,
-    llvm::TargetMachine &targetMachine, unsigned optLevel,
-    std::string &error) {
+std::unique_ptr<llvm::Module>
+mlir::trit::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                              llvm::TargetMachine &targetMachine,
+                              std::string &error) {
   std::unique_ptr<llvm::Module> llvmModule =
       translateModuleToLLVMIR(module, context);
   if (!llvmModule) {
@@ -113,7 +118,165 @@ std::unique_ptr<llvm::Module> mlir::trit::translateAndOptimize(
     if (!targetMachine.getTargetFeatureString().empty())
       f.addFnAttr("target-features", targetMachine.getTargetFeatureString());
   }
+  return llvmModule;
+}
 
+unsigned mlir::trit::markEntryGlueOptNone(llvm::Module &llvmModule) {
+  // The blocks of each function that lie on a cycle of its CFG.
+  DenseMap<const llvm::Function *,
+           llvm::SmallPtrSet<const llvm::BasicBlock *, 8>>
+      cyclic;
+  for (llvm::Function &f : llvmModule) {
+    if (f.isDeclaration())
+      continue;
+    auto &blocks = cyclic[&f];
+    for (auto scc = llvm::scc_begin(&f); !scc.isAtEnd(); ++scc)
+      if (scc.hasCycle())
+        blocks.insert(scc->begin(), scc->end());
+  }
+  // Functions that run at most a bounded number of times per call of an
+  // entry point: the entry points (externally visible), and local
+  // functions called only directly, outside loops, from such functions.
+  llvm::SmallPtrSet<const llvm::Function *, 8> bounded;
+  for (llvm::Function &f : llvmModule)
+    if (!f.isDeclaration() && !f.hasLocalLinkage())
+      bounded.insert(&f);
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (llvm::Function &f : llvmModule) {
+      if (f.isDeclaration() || bounded.contains(&f))
+        continue;
+      bool onlyBoundedCalls = llvm::all_of(f.uses(), [&](const llvm::Use &use) {
+        auto *call = dyn_cast<llvm::CallBase>(use.getUser());
+        return call && call->isCallee(&use) &&
+               bounded.contains(call->getFunction()) &&
+               !cyclic[call->getFunction()].contains(call->getParent());
+      });
+      if (onlyBoundedCalls && !f.use_empty()) {
+        bounded.insert(&f);
+        changed = true;
+      }
+    }
+  }
+  unsigned marked = 0;
+  for (llvm::Function &f : llvmModule) {
+    if (f.isDeclaration() || f.hasOptNone() || !bounded.contains(&f) ||
+        !cyclic[&f].empty())
+      continue;
+    // optnone goes with noinline and excludes the size and inlining hints.
+    f.removeFnAttr(llvm::Attribute::AlwaysInline);
+    f.removeFnAttr(llvm::Attribute::InlineHint);
+    f.removeFnAttr(llvm::Attribute::OptimizeForSize);
+    f.removeFnAttr(llvm::Attribute::MinSize);
+    f.addFnAttr(llvm::Attribute::OptimizeNone);
+    f.addFnAttr(llvm::Attribute::NoInline);
+    ++marked;
+  }
+  return marked;
+}
+
+std::unique_ptr<llvm::Module>
+mlir::trit::splitOffOptNoneFunctions(llvm::Module &llvmModule) {
+  llvm::SmallPtrSet<const llvm::GlobalValue *, 8> moved;
+  for (llvm::Function &f : llvmModule)
+    if (!f.isDeclaration() && f.hasOptNone())
+      moved.insert(&f);
+  if (moved.empty())
+    return nullptr;
+
+  // Whatever one side defines and the other uses becomes a hidden global
+  // symbol, which the link of the two objects resolves: the local
+  // definitions the moved functions use, and moved local functions.
+  unsigned unnamed = 0;
+  auto share = [&](llvm::GlobalValue &gv) {
+    if (!gv.hasLocalLinkage())
+      return;
+    if (!gv.hasName())
+      gv.setName("__trit_shared." + llvm::Twine(unnamed++));
+    gv.setLinkage(llvm::GlobalValue::ExternalLinkage);
+    gv.setVisibility(llvm::GlobalValue::HiddenVisibility);
+  };
+  auto usedByMoved = [&](llvm::GlobalValue &gv) {
+    SmallVector<const llvm::User *> users(gv.users());
+    llvm::SmallPtrSet<const llvm::User *, 16> seen;
+    while (!users.empty()) {
+      const llvm::User *user = users.pop_back_val();
+      if (!seen.insert(user).second)
+        continue;
+      if (auto *inst = dyn_cast<llvm::Instruction>(user)) {
+        if (moved.contains(inst->getFunction()))
+          return true;
+      } else if (isa<llvm::Constant>(user) && !isa<llvm::GlobalValue>(user)) {
+        users.append(user->user_begin(), user->user_end());
+      }
+    }
+    return false;
+  };
+  for (llvm::GlobalValue &gv : llvmModule.global_values())
+    if (moved.contains(&gv) ||
+        (!gv.isDeclaration() && gv.hasLocalLinkage() && usedByMoved(gv)))
+      share(gv);
+
+  llvm::ValueToValueMapTy map;
+  std::unique_ptr<llvm::Module> split =
+      llvm::CloneModule(llvmModule, map, [&](const llvm::GlobalValue *gv) {
+        return moved.contains(gv);
+      });
+  for (const llvm::GlobalValue *gv : moved)
+    cast<llvm::Function>(const_cast<llvm::GlobalValue *>(gv))->deleteBody();
+  // Special globals (llvm.used, llvm.global_ctors, ...) stay with the
+  // original module; the clone would only declare them.
+  for (llvm::GlobalVariable &gv : llvm::make_early_inc_range(split->globals()))
+    if (gv.isDeclaration() && gv.getName().starts_with("llvm.") &&
+        gv.use_empty())
+      gv.eraseFromParent();
+  return split;
+}
+
+namespace {
+/// Times each LLVM optimization pass under one MLIR timer: the passes that
+/// run on several functions or loops sum into one timer per pass name.
+/// Pass managers and adaptors are not timed (their passes are).
+class LLVMPassTimers {
+public:
+  LLVMPassTimers(TimingScope &parent,
+                 llvm::PassInstrumentationCallbacks &callbacks)
+      : parent(parent) {
+    callbacks.registerBeforeNonSkippedPassCallback(
+        [this](StringRef pass, llvm::Any) {
+          if (isTimed(pass))
+            running.push_back(this->parent.nest(pass));
+        });
+    auto stop = [this](StringRef pass) {
+      if (isTimed(pass) && !running.empty())
+        running.pop_back();
+    };
+    callbacks.registerAfterPassCallback(
+        [stop](StringRef pass, llvm::Any, const llvm::PreservedAnalyses &) {
+          stop(pass);
+        });
+    callbacks.registerAfterPassInvalidatedCallback(
+        [stop](StringRef pass, const llvm::PreservedAnalyses &) {
+          stop(pass);
+        });
+  }
+
+private:
+  static bool isTimed(StringRef pass) {
+    return !llvm::isSpecialPass(
+        pass, {"PassManager", "PassAdaptor", "AnalysisManagerProxy",
+               "ModuleInlinerWrapperPass", "DevirtSCCRepeatedPass"});
+  }
+
+  TimingScope &parent;
+  SmallVector<TimingScope> running;
+};
+} // namespace
+
+void mlir::trit::optimizeLLVMModule(llvm::Module &llvmModule,
+                                    llvm::TargetMachine &targetMachine,
+                                    unsigned optLevel,
+                                    TimingScope *passTiming) {
   llvm::LoopAnalysisManager lam;
   llvm::FunctionAnalysisManager fam;
   llvm::CGSCCAnalysisManager cgam;
@@ -122,7 +285,11 @@ std::unique_ptr<llvm::Module> mlir::trit::translateAndOptimize(
   tuning.LoopUnrolling = optLevel >= 2;
   tuning.LoopVectorization = optLevel >= 2;
   tuning.SLPVectorization = optLevel >= 2;
-  llvm::PassBuilder builder(&targetMachine, tuning);
+  llvm::PassInstrumentationCallbacks callbacks;
+  std::optional<LLVMPassTimers> timers;
+  if (passTiming && *passTiming)
+    timers.emplace(*passTiming, callbacks);
+  llvm::PassBuilder builder(&targetMachine, tuning, std::nullopt, &callbacks);
   builder.registerModuleAnalyses(mam);
   builder.registerCGSCCAnalyses(cgam);
   builder.registerFunctionAnalyses(fam);
@@ -135,7 +302,17 @@ std::unique_ptr<llvm::Module> mlir::trit::translateAndOptimize(
   llvm::ModulePassManager passes =
       optLevel == 0 ? builder.buildO0DefaultPipeline(level)
                     : builder.buildPerModuleDefaultPipeline(level);
-  passes.run(*llvmModule, mam);
+  passes.run(llvmModule, mam);
+}
+
+std::unique_ptr<llvm::Module>
+mlir::trit::translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
+                                 llvm::TargetMachine &targetMachine,
+                                 unsigned optLevel, std::string &error) {
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateToLLVMIR(module, context, targetMachine, error);
+  if (llvmModule)
+    optimizeLLVMModule(*llvmModule, targetMachine, optLevel);
   return llvmModule;
 }
 

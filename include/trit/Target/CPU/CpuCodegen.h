@@ -11,6 +11,7 @@
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LLVM.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <memory>
@@ -36,6 +37,9 @@ struct CpuTargetOptions {
   std::string features;
   /// LLVM optimization level, 0 to 3.
   unsigned optLevel = 3;
+  /// Optimize the model's entry glue too (see markEntryGlueOptNone); by
+  /// default it is compiled without optimization.
+  bool optimizeEntryGlue = false;
 };
 
 /// Whether the CPU of `options` has AVX512-VNNI (for kernel=auto).
@@ -50,8 +54,44 @@ void registerCpuTranslations(DialectRegistry &registry);
 std::unique_ptr<llvm::TargetMachine>
 createCpuTargetMachine(const CpuTargetOptions &options, std::string &error);
 
-/// Translates `module` (LLVM dialect) to LLVM IR and runs LLVM's optimizer at
-/// the options' level for `targetMachine`.
+/// Translates `module` (LLVM dialect) to LLVM IR for `targetMachine`: its
+/// triple and data layout, and its CPU and features on every function.
+/// Returns null and sets `error` on failure.
+std::unique_ptr<llvm::Module>
+translateToLLVMIR(ModuleOp module, llvm::LLVMContext &context,
+                  llvm::TargetMachine &targetMachine, std::string &error);
+
+/// Runs LLVM's optimizer at `optLevel` (0 to 3) on `llvmModule`. With
+/// `passTiming` (a running timer), each optimization pass gets a timer
+/// nested in it.
+void optimizeLLVMModule(llvm::Module &llvmModule,
+                        llvm::TargetMachine &targetMachine, unsigned optLevel,
+                        TimingScope *passTiming = nullptr);
+
+/// Marks `optnone` (and `noinline`) the entry glue of `llvmModule`: the
+/// functions without a loop that run a bounded number of times per call of
+/// an entry point (the externally visible functions, and local functions
+/// called only directly and outside loops from such functions), such as a
+/// model's forward function, which calls the kernels and outlined loop
+/// nests and manages buffers. Its cost at run time is its length
+/// (microseconds per step), while LLVM's schedulers and register allocator
+/// are superlinear in it: a deep model's forward function took most of code
+/// generation. Returns how many functions it marked.
+unsigned markEntryGlueOptNone(llvm::Module &llvmModule);
+
+/// Moves the functions of `llvmModule` marked `optnone` (the entry glue,
+/// once optimized: the optimizer has already shrunk the calls it makes)
+/// into a module of their own, in the same context, and returns it, or
+/// null if there are none. Compiled without optimization (a target machine
+/// at CodeGenOptLevel::None: fast instruction selection and register
+/// allocation) and linked with the rest, it takes a fraction of the time
+/// that the optimizing register allocator takes on a deep model's forward
+/// function even under `optnone`. Local symbols that one module defines and
+/// the other uses become hidden global ones.
+std::unique_ptr<llvm::Module>
+splitOffOptNoneFunctions(llvm::Module &llvmModule);
+
+/// translateToLLVMIR, then optimizeLLVMModule.
 std::unique_ptr<llvm::Module>
 translateAndOptimize(ModuleOp module, llvm::LLVMContext &context,
                      llvm::TargetMachine &targetMachine, unsigned optLevel,

@@ -17,6 +17,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Threading.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
 
@@ -86,10 +87,83 @@ Operation *getReduceCombiner(linalg::ReduceOp reduce) {
 // Constant evaluation
 //===----------------------------------------------------------------------===//
 
-/// A dense f32 array in row-major order; rank 0 for a scalar.
+/// A dense f32 array in row-major order (rank 0 for a scalar). Its elements
+/// are `data`: its own `storage`, or a view of a constant's blob (which the
+/// IR keeps alive). One element for a larger shape is a splat.
 struct F32Array {
   SmallVector<int64_t> shape;
-  std::vector<float> data;
+  std::vector<float> storage;
+  ArrayRef<float> data;
+
+  F32Array() = default;
+  F32Array(F32Array &&) = default;
+  F32Array &operator=(F32Array &&) = default;
+  // A copy would view the other's storage: use `clone`.
+  F32Array(const F32Array &) = delete;
+  F32Array &operator=(const F32Array &) = delete;
+
+  /// Zeroed elements of its own for `shape`.
+  static F32Array allocate(ArrayRef<int64_t> shape) {
+    F32Array array;
+    array.shape.assign(shape.begin(), shape.end());
+    array.storage.resize(ShapedType::getNumElements(shape));
+    array.data = array.storage;
+    return array;
+  }
+  static F32Array splat(ArrayRef<int64_t> shape, float value) {
+    F32Array array;
+    array.shape.assign(shape.begin(), shape.end());
+    array.storage.assign(1, value);
+    array.data = array.storage;
+    return array;
+  }
+  static F32Array view(ArrayRef<int64_t> shape, ArrayRef<float> data) {
+    F32Array array;
+    array.shape.assign(shape.begin(), shape.end());
+    array.data = data;
+    return array;
+  }
+
+  bool isSplat() const { return data.size() == 1; }
+  bool isOwned() const { return !storage.empty(); }
+  float *mutableData() { return storage.data(); }
+
+  /// The same elements under `newShape`: this array's buffer if `steal`
+  /// (this was its last reader) or it is a view, a copy otherwise.
+  F32Array reshaped(ArrayRef<int64_t> newShape, bool steal) {
+    F32Array out;
+    if (steal || !isOwned()) {
+      out.storage = std::move(storage);
+      out.data = data; // A moved vector keeps its buffer.
+    } else {
+      out.storage.assign(data.begin(), data.end());
+      out.data = out.storage;
+    }
+    out.shape.assign(newShape.begin(), newShape.end());
+    return out;
+  }
+
+  F32Array clone() const {
+    F32Array out;
+    out.shape = shape;
+    if (isOwned()) {
+      out.storage = storage;
+      out.data = out.storage;
+    } else {
+      out.data = data;
+    }
+    return out;
+  }
+
+  /// Makes a splat explicit: afterwards `data` has one element per index.
+  void materialize() {
+    int64_t count = ShapedType::getNumElements(shape);
+    if (static_cast<int64_t>(data.size()) == count)
+      return;
+    float value = data.front();
+    storage.assign(count, value);
+    data = storage;
+  }
 };
 
 SmallVector<int64_t> getRowMajorStrides(ArrayRef<int64_t> shape) {
@@ -99,19 +173,27 @@ SmallVector<int64_t> getRowMajorStrides(ArrayRef<int64_t> shape) {
   return strides;
 }
 
-/// Calls `fn(linear, mapped)` for every index of `shape` in row-major order,
-/// where `linear` is its row-major position and `mapped` is
-/// `sum_d index[d] * strides[d]`.
-void forEachIndex(ArrayRef<int64_t> shape, ArrayRef<int64_t> strides,
-                  function_ref<void(int64_t, int64_t)> fn) {
+/// Calls `fn(linear, mapped, stride, size)` for each row (the last
+/// dimension; the whole array for rank 0) of `shape` in row-major order: the
+/// row's elements are at row-major positions `linear + j` and map to
+/// `mapped + j * stride`, where `mapped` is `sum_d index[d] * strides[d]` of
+/// its first element. A template, so that the row loop inlines.
+template <typename Fn>
+void forEachRow(ArrayRef<int64_t> shape, ArrayRef<int64_t> strides, Fn fn) {
   int64_t count = ShapedType::getNumElements(shape);
   if (count == 0)
     return;
-  SmallVector<int64_t> index(shape.size(), 0);
+  if (shape.empty()) {
+    fn(0, 0, 0, 1);
+    return;
+  }
+  int64_t rank = shape.size();
+  int64_t size = shape.back(), stride = strides.back();
+  SmallVector<int64_t> index(rank - 1, 0);
   int64_t mapped = 0;
-  for (int64_t linear = 0; linear < count; ++linear) {
-    fn(linear, mapped);
-    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+  for (int64_t linear = 0; linear < count; linear += size) {
+    fn(linear, mapped, stride, size);
+    for (int64_t d = rank - 2; d >= 0; --d) {
       mapped += strides[d];
       if (++index[d] < shape[d])
         break;
@@ -139,6 +221,12 @@ float minimumF32(float a, float b) {
   return a < b ? a : b;
 }
 
+/// Values of at most this many elements that an evaluation computes are
+/// remembered (`SmallValueCache`): scales, which the weight's chain and the
+/// rescale after the product share.
+constexpr int64_t kSmallValueElements = 64;
+using SmallValueCache = DenseMap<Value, F32Array>;
+
 /// Evaluates f32 values that depend only on constants, through the ops of
 /// the graph contract, in f32 as the ops say: every elementwise op rounds
 /// once, and an STE pair is its forward value. A `linalg.reduce` sum or
@@ -147,11 +235,27 @@ float minimumF32(float a, float b) {
 /// source's own pairwise or blocked f32 reductions approach to a few ulp. A
 /// sequential f32 sum would not: over a 1536 x 4096 weight it moves the
 /// absmean scale by 0.3% and flips about 5000 ternary values.
+///
+/// Real-size weights go through it, so it does not copy what it can share:
+/// constants are views of their blobs, splats (fills, broadcasts of a
+/// scalar) stay one element, and an op that is the last reader of its
+/// operand computes in that operand's buffer. Reading the IR only, it may
+/// run on several values at once (one evaluator each).
 class ConstantEvaluator {
 public:
-  /// The value of `root`, or failure if it depends on anything but constants
-  /// or on an op the evaluator does not know.
+  /// `cache`, if given, supplies values computed before and receives the
+  /// small ones this evaluator computes.
+  explicit ConstantEvaluator(SmallValueCache *cache = nullptr) : cache(cache) {}
+
+  /// The value of `root` (one element per index), or failure if it depends
+  /// on anything but constants or on an op the evaluator does not know.
   FailureOr<F32Array> evaluate(Value root) {
+    if (cache)
+      if (auto it = cache->find(root); it != cache->end()) {
+        F32Array result = it->second.clone();
+        result.materialize();
+        return result;
+      }
     SmallVector<Operation *> order;
     DenseSet<Operation *> visited;
     if (failed(collect(root, order, visited)))
@@ -165,24 +269,39 @@ public:
         ++readersLeft[v.getDefiningOp()];
     DenseMap<Operation *, F32Array> values;
     for (Operation *op : order) {
+      Value result = op->getResult(0);
+      if (cache)
+        if (auto it = cache->find(result); it != cache->end()) {
+          values[op] = it->second.clone();
+          continue;
+        }
       SmallVector<Value> reads = getReadOperands(op);
-      SmallVector<const F32Array *> inputs;
-      for (Value v : reads)
-        inputs.push_back(&values.find(v.getDefiningOp())->second);
-      FailureOr<F32Array> result = evaluateOp(op, inputs);
-      if (failed(result))
+      SmallVector<F32Array *> inputs;
+      SmallVector<bool> lastRead;
+      for (Value v : reads) {
+        Operation *def = v.getDefiningOp();
+        inputs.push_back(&values.find(def)->second);
+        lastRead.push_back(readersLeft[def] == 1);
+      }
+      FailureOr<F32Array> value = evaluateOp(op, inputs, lastRead);
+      if (failed(value))
         return failure();
-      values[op] = std::move(*result);
       for (Value v : reads)
         if (--readersLeft[v.getDefiningOp()] == 0)
           values.erase(v.getDefiningOp());
+      if (cache && value->data.size() <= kSmallValueElements &&
+          ShapedType::getNumElements(value->shape) <= kSmallValueElements)
+        (*cache)[result] = value->clone();
+      values[op] = std::move(*value);
     }
-    return std::move(values[root.getDefiningOp()]);
+    F32Array rootValue = std::move(values[root.getDefiningOp()]);
+    rootValue.materialize();
+    return rootValue;
   }
 
 private:
   /// Post-order walk over the ops `v` depends on, checking that each is one
-  /// the evaluator knows.
+  /// the evaluator knows. A cached value is a leaf.
   LogicalResult collect(Value v, SmallVectorImpl<Operation *> &order,
                         DenseSet<Operation *> &visited) {
     Operation *op = v.getDefiningOp();
@@ -192,11 +311,13 @@ private:
     if (visited.contains(op))
       return success();
     visited.insert(op);
-    if (!isSupported(op))
-      return failure();
-    for (Value read : getReadOperands(op))
-      if (failed(collect(read, order, visited)))
+    if (!cache || !cache->contains(v)) {
+      if (!isSupported(op))
         return failure();
+      for (Value read : getReadOperands(op))
+        if (failed(collect(read, order, visited)))
+          return failure();
+    }
     order.push_back(op);
     return success();
   }
@@ -239,32 +360,60 @@ private:
     return SmallVector<Value>(op->getOperands());
   }
 
-  static FailureOr<F32Array> evaluateOp(Operation *op,
-                                        ArrayRef<const F32Array *> in) {
-    F32Array out;
+  /// `op` on `in`; `lastRead[i]` says that `op` is the last reader of
+  /// `in[i]`, whose buffer it may then take (if it reads it only once).
+  static FailureOr<F32Array> evaluateOp(Operation *op, ArrayRef<F32Array *> in,
+                                        ArrayRef<bool> lastRead) {
+    SmallVector<int64_t> shape;
     if (auto tensor = dyn_cast<RankedTensorType>(op->getResult(0).getType()))
-      out.shape.assign(tensor.getShape().begin(), tensor.getShape().end());
-    int64_t count = ShapedType::getNumElements(out.shape);
+      shape.assign(tensor.getShape().begin(), tensor.getShape().end());
+    int64_t count = ShapedType::getNumElements(shape);
+    auto canTake = [&](unsigned i) {
+      return lastRead[i] && in[i]->isOwned() && !in[i]->isSplat() &&
+             llvm::count(in, in[i]) == 1;
+    };
 
     if (auto constant = dyn_cast<arith::ConstantOp>(op))
-      return evaluateConstant(constant, std::move(out));
+      return evaluateConstant(constant, shape);
 
     if (isa<tensor::ExpandShapeOp, tensor::CollapseShapeOp>(op) ||
-        (isa<arith::AddFOp>(op) && in.size() == 1)) {
-      out.data = in[0]->data; // Same row-major data, new shape / STE value.
-      return out;
-    }
+        (isa<arith::AddFOp>(op) && in.size() == 1))
+      return in[0]->reshaped(shape, canTake(0)); // New shape / STE value.
 
     auto unary = [&](auto fn) {
-      out.data.resize(count);
+      const F32Array &a = *in[0];
+      if (a.isSplat())
+        return F32Array::splat(shape, fn(a.data[0]));
+      const float *src = a.data.data();
+      F32Array out = canTake(0) ? in[0]->reshaped(shape, /*steal=*/true)
+                                : F32Array::allocate(shape);
+      float *dst = out.mutableData();
       for (int64_t i = 0; i < count; ++i)
-        out.data[i] = fn(in[0]->data[i]);
+        dst[i] = fn(src[i]);
       return out;
     };
     auto binary = [&](auto fn) {
-      out.data.resize(count);
-      for (int64_t i = 0; i < count; ++i)
-        out.data[i] = fn(in[0]->data[i], in[1]->data[i]);
+      const F32Array &a = *in[0], &b = *in[1];
+      if (a.isSplat() && b.isSplat())
+        return F32Array::splat(shape, fn(a.data[0], b.data[0]));
+      const float *lhs = a.data.data(), *rhs = b.data.data();
+      F32Array out =
+          !a.isSplat() && canTake(0)   ? in[0]->reshaped(shape, /*steal=*/true)
+          : !b.isSplat() && canTake(1) ? in[1]->reshaped(shape, /*steal=*/true)
+                                       : F32Array::allocate(shape);
+      float *dst = out.mutableData();
+      if (a.isSplat()) {
+        float x = lhs[0];
+        for (int64_t i = 0; i < count; ++i)
+          dst[i] = fn(x, rhs[i]);
+      } else if (b.isSplat()) {
+        float y = rhs[0];
+        for (int64_t i = 0; i < count; ++i)
+          dst[i] = fn(lhs[i], y);
+      } else {
+        for (int64_t i = 0; i < count; ++i)
+          dst[i] = fn(lhs[i], rhs[i]);
+      }
       return out;
     };
     // Each operation is its own statement so that no two of them can be
@@ -277,10 +426,11 @@ private:
       return binary([](float a, float b) { return a * b; });
     if (isa<arith::DivFOp>(op))
       return binary([](float a, float b) { return a / b; });
+    // (Lambdas, not function pointers, so that the loops inline them.)
     if (isa<arith::MaximumFOp>(op))
-      return binary(maximumF32);
+      return binary([](float a, float b) { return maximumF32(a, b); });
     if (isa<arith::MinimumFOp>(op))
-      return binary(minimumF32);
+      return binary([](float a, float b) { return minimumF32(a, b); });
     if (isa<arith::NegFOp>(op))
       return unary([](float a) { return -a; });
     if (isa<math::AbsFOp>(op))
@@ -289,45 +439,62 @@ private:
       // The default rounding mode, round to nearest with ties to even.
       return unary([](float a) { return std::nearbyint(a); });
 
-    if (isa<linalg::FillOp>(op)) {
-      out.data.assign(count, in[0]->data[0]);
-      return out;
-    }
+    if (isa<linalg::FillOp>(op))
+      return F32Array::splat(shape, in[0]->data[0]);
     if (auto transpose = dyn_cast<linalg::TransposeOp>(op)) {
+      if (in[0]->isSplat())
+        return F32Array::splat(shape, in[0]->data[0]);
       SmallVector<int64_t> inStrides = getRowMajorStrides(in[0]->shape);
       SmallVector<int64_t> strides;
       for (int64_t d : transpose.getPermutation())
         strides.push_back(inStrides[d]);
-      return gather(std::move(out), *in[0], strides);
+      return gather(shape, *in[0], strides);
     }
     if (auto broadcast = dyn_cast<linalg::BroadcastOp>(op)) {
+      if (in[0]->isSplat())
+        return F32Array::splat(shape, in[0]->data[0]);
       SmallVector<int64_t> inStrides = getRowMajorStrides(in[0]->shape);
       ArrayRef<int64_t> added = broadcast.getDimensions();
       SmallVector<int64_t> strides;
       unsigned next = 0;
-      for (int64_t d = 0, e = out.shape.size(); d < e; ++d)
+      for (int64_t d = 0, e = shape.size(); d < e; ++d)
         strides.push_back(llvm::is_contained(added, d) ? 0
                                                         : inStrides[next++]);
-      return gather(std::move(out), *in[0], strides);
+      return gather(shape, *in[0], strides);
     }
     if (auto reduce = dyn_cast<linalg::ReduceOp>(op)) {
+      in[0]->materialize();
       // Output position of every input element: reduced dims do not move it.
-      SmallVector<int64_t> outStrides = getRowMajorStrides(out.shape);
+      SmallVector<int64_t> outStrides = getRowMajorStrides(shape);
       ArrayRef<int64_t> reduced = reduce.getDimensions();
       SmallVector<int64_t> strides;
       unsigned next = 0;
       for (int64_t d = 0, e = in[0]->shape.size(); d < e; ++d)
         strides.push_back(llvm::is_contained(reduced, d) ? 0
                                                          : outStrides[next++]);
-      out.data = in[1]->data;
+      const float *src = in[0]->data.data();
+      F32Array init = in[1]->clone();
+      init.materialize();
       Operation *combiner = getReduceCombiner(reduce);
+      // In the input's row-major order, as `acc = fn(element, acc)`.
       auto accumulate = [&](auto fn, auto zero) {
         using Acc = decltype(zero);
-        std::vector<Acc> acc(out.data.begin(), out.data.end());
-        forEachIndex(in[0]->shape, strides, [&](int64_t i, int64_t o) {
-          acc[o] = fn(static_cast<Acc>(in[0]->data[i]), acc[o]);
-        });
-        for (auto [to, from] : llvm::zip_equal(out.data, acc))
+        std::vector<Acc> acc(init.data.begin(), init.data.end());
+        forEachRow(in[0]->shape, strides,
+                   [&](int64_t i, int64_t o, int64_t stride, int64_t size) {
+                     if (stride == 0) {
+                       Acc sum = acc[o];
+                       for (int64_t j = 0; j < size; ++j)
+                         sum = fn(static_cast<Acc>(src[i + j]), sum);
+                       acc[o] = sum;
+                       return;
+                     }
+                     for (int64_t j = 0; j < size; ++j)
+                       acc[o + j * stride] = fn(static_cast<Acc>(src[i + j]),
+                                                acc[o + j * stride]);
+                   });
+        F32Array out = F32Array::allocate(shape);
+        for (auto [to, from] : llvm::zip_equal(out.storage, acc))
           to = static_cast<float>(from);
         return out;
       };
@@ -337,53 +504,58 @@ private:
         return accumulate([](double a, double b) { return a * b; }, 0.0);
       // Exact in any order.
       if (isa<arith::MaximumFOp>(combiner))
-        return accumulate(maximumF32, 0.0f);
-      return accumulate(minimumF32, 0.0f);
+        return accumulate([](float a, float b) { return maximumF32(a, b); },
+                          0.0f);
+      return accumulate([](float a, float b) { return minimumF32(a, b); },
+                        0.0f);
     }
     return failure();
   }
 
   static FailureOr<F32Array> evaluateConstant(arith::ConstantOp constant,
-                                              F32Array out) {
-    int64_t count = ShapedType::getNumElements(out.shape);
+                                              ArrayRef<int64_t> shape) {
+    int64_t count = ShapedType::getNumElements(shape);
     Attribute value = constant.getValue();
-    if (auto scalar = dyn_cast<FloatAttr>(value)) {
-      out.data.assign(1, scalar.getValue().convertToFloat());
-      return out;
-    }
+    if (auto scalar = dyn_cast<FloatAttr>(value))
+      return F32Array::splat(shape, scalar.getValue().convertToFloat());
     if (auto dense = dyn_cast<DenseFPElementsAttr>(value)) {
-      if (dense.isSplat()) {
-        out.data.assign(count, dense.getSplatValue<float>());
-      } else {
-        auto values = dense.getValues<float>();
-        out.data.assign(values.begin(), values.end());
-      }
+      if (dense.isSplat())
+        return F32Array::splat(shape, dense.getSplatValue<float>());
+      F32Array out = F32Array::allocate(shape);
+      llvm::copy(dense.getValues<float>(), out.storage.begin());
       return out;
     }
     auto resource = cast<DenseF32ResourceElementsAttr>(value);
     std::optional<ArrayRef<float>> data = resource.tryGetAsArrayRef();
     if (!data || static_cast<int64_t>(data->size()) != count)
       return failure(); // An elided or missing blob is not a known constant.
-    out.data.assign(data->begin(), data->end());
+    return F32Array::view(shape, *data);
+  }
+
+  /// The array of `shape` whose element at each index is
+  /// `in.data[sum_d index[d] * strides[d]]`.
+  static F32Array gather(ArrayRef<int64_t> shape, const F32Array &in,
+                         ArrayRef<int64_t> strides) {
+    F32Array out = F32Array::allocate(shape);
+    const float *src = in.data.data();
+    float *dst = out.mutableData();
+    forEachRow(shape, strides,
+               [&](int64_t o, int64_t i, int64_t stride, int64_t size) {
+                 for (int64_t j = 0; j < size; ++j)
+                   dst[o + j] = src[i + j * stride];
+               });
     return out;
   }
 
-  /// Fills `out` with `in.data[sum_d index[d] * strides[d]]` for every index
-  /// of `out`.
-  static F32Array gather(F32Array out, const F32Array &in,
-                         ArrayRef<int64_t> strides) {
-    out.data.resize(ShapedType::getNumElements(out.shape));
-    forEachIndex(out.shape, strides,
-                 [&](int64_t o, int64_t i) { out.data[o] = in.data[i]; });
-    return out;
-  }
+  SmallValueCache *cache;
 };
 
 /// The single value every element of `v` has, if `v` is a constant splat.
 /// Looks through the ways the contract spells a scalar (`linalg.fill`,
 /// `linalg.broadcast` of a 0-d tensor, reshapes), which also works for
-/// dynamic shapes; other static constants are evaluated.
-std::optional<float> getSplatValue(Value v) {
+/// dynamic shapes; other static constants are evaluated (with `cache`, if
+/// given).
+std::optional<float> getSplatValue(Value v, SmallValueCache *cache = nullptr) {
   while (Operation *op = v.getDefiningOp()) {
     if (auto constant = dyn_cast<arith::ConstantOp>(op)) {
       if (auto scalar = dyn_cast<FloatAttr>(constant.getValue());
@@ -406,7 +578,7 @@ std::optional<float> getSplatValue(Value v) {
       break;
     }
   }
-  FailureOr<F32Array> array = ConstantEvaluator().evaluate(v);
+  FailureOr<F32Array> array = ConstantEvaluator(cache).evaluate(v);
   if (failed(array) || array->data.empty())
     return std::nullopt;
   float first = array->data.front();
@@ -571,16 +743,73 @@ struct TernaryWeight {
 /// The magnitude `a > 0` such that every element of `values` is -a, 0 or
 /// +a, or nullopt. An all-zero weight has magnitude 1.
 std::optional<float> getTernaryMagnitude(ArrayRef<float> values) {
+  // Two branch-free passes (they vectorize; weights are large): the largest
+  // |v| (a NaN never wins the compare), then every |v| is 0 or that (a NaN
+  // is neither).
   float magnitude = 0.0f;
   for (float v : values) {
-    if (v == 0.0f)
-      continue;
     float m = std::fabs(v);
-    if (!std::isfinite(m) || (magnitude != 0.0f && m != magnitude))
-      return std::nullopt;
-    magnitude = m;
+    magnitude = m > magnitude ? m : magnitude;
   }
+  bool ternary = true;
+  for (float v : values) {
+    float m = std::fabs(v);
+    ternary &= (m == 0.0f) | (m == magnitude);
+  }
+  if (!ternary || !std::isfinite(magnitude))
+    return std::nullopt;
   return magnitude == 0.0f ? 1.0f : magnitude;
+}
+
+/// A weight evaluated to ternary values: the signs `[N, K]` (i8 -1/0/+1, in
+/// the blob of the constant to be) and the magnitude of its nonzero
+/// elements.
+struct EvaluatedWeight {
+  int64_t n, k;
+  AsmResourceBlob signs;
+  float magnitude;
+};
+
+/// The constant `[K, N]` weight `rhs` evaluated to ternary values, or
+/// nullopt if it is not a compile-time constant with at most the three
+/// values {-a, 0, +a}. Reads the IR only (see ConstantEvaluator).
+std::optional<EvaluatedWeight> evaluateTernaryWeight(Value rhs,
+                                                     SmallValueCache *cache) {
+  // The graph transposes the source's [N, K] (trit's layout too) to [K, N]:
+  // evaluate the [N, K] value instead of transposing twice.
+  Value source = rhs;
+  bool transposed = true;
+  if (auto transpose = rhs.getDefiningOp<linalg::TransposeOp>();
+      transpose && transpose.getPermutation() == ArrayRef<int64_t>{1, 0}) {
+    source = transpose.getInput();
+    transposed = false;
+  }
+  FailureOr<F32Array> array = ConstantEvaluator(cache).evaluate(source);
+  if (failed(array) || array->shape.size() != 2)
+    return std::nullopt;
+  std::optional<float> magnitude = getTernaryMagnitude(array->data);
+  if (!magnitude)
+    return std::nullopt;
+
+  int64_t rows = array->shape[0], cols = array->shape[1];
+  EvaluatedWeight weight{
+      transposed ? cols : rows, transposed ? rows : cols,
+      HeapAsmResourceBlob::allocate(rows * cols, alignof(int8_t)), *magnitude};
+  auto *signs =
+      reinterpret_cast<int8_t *>(weight.signs.getMutableData().data());
+  auto sign = [](float w) -> int8_t {
+    return static_cast<int8_t>((w > 0.0f) - (w < 0.0f));
+  };
+  const float *data = array->data.data();
+  if (transposed) {
+    for (int64_t row = 0; row < weight.n; ++row)
+      for (int64_t col = 0; col < weight.k; ++col)
+        signs[row * weight.k + col] = sign(data[col * weight.n + row]);
+  } else {
+    for (int64_t i = 0, e = rows * cols; i < e; ++i)
+      signs[i] = sign(data[i]);
+  }
+  return weight;
 }
 
 //===----------------------------------------------------------------------===//
@@ -595,21 +824,35 @@ struct TritFuseQuantizationPass
   void runOnOperation() override {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    Evaluations runEvaluations;
+    evaluations = &runEvaluations;
+    evaluateWeights(matmuls);
     SmallVector<Operation *> replaced;
     for (linalg::MatmulOp matmul : matmuls)
       if (Operation *op = fuse(matmul))
         replaced.push_back(op);
     replaced.append(deadRescales.begin(), deadRescales.end());
     eraseDeadChains(replaced);
+    evaluations = nullptr;
   }
 
 private:
-  /// Replaces `matmul` and its quantization by `trit.bitlinear` and returns
-  /// the last replaced op, or returns null and leaves the IR untouched.
-  Operation *fuse(linalg::MatmulOp matmul) {
+  /// What a matmul's activation operand is made of.
+  struct MatchedInput {
+    /// The float activation that the operand quantizes.
+    Value x;
+    /// The quantized value (the operand, or what the collapse reads).
+    Value quantized;
+    /// The collapse of a rank > 2 activation to [M, K], or null.
+    tensor::CollapseShapeOp collapse;
+  };
+
+  /// The activation side of `matmul` if it is a BitLinear's (a quantized
+  /// activation times a static f32 weight into zeros), else nullopt.
+  static std::optional<MatchedInput> matchInput(linalg::MatmulOp matmul) {
     if (matmul.hasUserDefinedMaps() || matmul.getInputs().size() != 2 ||
         matmul.getOutputs().size() != 1 || matmul->getNumResults() != 1)
-      return nullptr;
+      return std::nullopt;
     Value lhs = matmul.getInputs()[0];
     Value rhs = matmul.getInputs()[1];
     Value result = matmul->getResult(0);
@@ -618,22 +861,59 @@ private:
     if (!lhsType || !resultType || !lhsType.getElementType().isF32() ||
         !resultType.getElementType().isF32() ||
         !isStaticF32Tensor(rhs.getType()))
-      return nullptr;
+      return std::nullopt;
     if (!isSplatOf(matmul.getOutputs()[0], 0.0f))
-      return nullptr;
+      return std::nullopt;
 
     // A rank > 2 activation reaches the matmul collapsed to [M, K].
-    Value quantized = lhs;
-    auto collapse = lhs.getDefiningOp<tensor::CollapseShapeOp>();
-    if (collapse && !isLeadingDimsCollapse(collapse))
-      collapse = nullptr;
-    if (collapse)
-      quantized = collapse.getSrc();
-    if (Value forward = getStraightThroughValue(quantized))
-      quantized = forward;
-    Value x = matchActivationChain(quantized);
-    if (!x)
+    MatchedInput input;
+    input.quantized = lhs;
+    input.collapse = lhs.getDefiningOp<tensor::CollapseShapeOp>();
+    if (input.collapse && !isLeadingDimsCollapse(input.collapse))
+      input.collapse = nullptr;
+    if (input.collapse)
+      input.quantized = input.collapse.getSrc();
+    if (Value forward = getStraightThroughValue(input.quantized))
+      input.quantized = forward;
+    input.x = matchActivationChain(input.quantized);
+    if (!input.x)
+      return std::nullopt;
+    return input;
+  }
+
+  /// Evaluates the weights of the matmuls that have a BitLinear's
+  /// activation, on the context's threads (one weight each at a time): the
+  /// weight chains are pure computations on constants, as large as the
+  /// model, and only reading the IR.
+  void evaluateWeights(ArrayRef<linalg::MatmulOp> matmuls) {
+    llvm::SetVector<Value> weights;
+    for (linalg::MatmulOp matmul : matmuls)
+      if (matchInput(matmul))
+        weights.insert(matmul.getInputs()[1]);
+    SmallVector<std::optional<EvaluatedWeight>> results(weights.size());
+    SmallVector<SmallValueCache> caches(weights.size());
+    parallelFor(&getContext(), 0, weights.size(), [&](size_t i) {
+      results[i] = evaluateTernaryWeight(weights[i], &caches[i]);
+    });
+    for (auto [weight, result, cache] :
+         llvm::zip_equal(weights, results, caches)) {
+      evaluations->weights.try_emplace(weight, std::move(result));
+      for (auto &entry : cache)
+        evaluations->smallValues.try_emplace(entry.first,
+                                             std::move(entry.second));
+    }
+  }
+
+  /// Replaces `matmul` and its quantization by `trit.bitlinear` and returns
+  /// the last replaced op, or returns null and leaves the IR untouched.
+  Operation *fuse(linalg::MatmulOp matmul) {
+    std::optional<MatchedInput> input = matchInput(matmul);
+    if (!input)
       return nullptr;
+    Value rhs = matmul.getInputs()[1];
+    Value result = matmul->getResult(0);
+    Value x = input->x, quantized = input->quantized;
+    tensor::CollapseShapeOp collapse = input->collapse;
 
     std::optional<TernaryWeight> weight = getTernaryWeight(rhs);
     if (!weight)
@@ -670,12 +950,14 @@ private:
         if (mul.getLhs() != mul.getRhs()) {
           Value factor =
               mul.getLhs() == reshaped ? mul.getRhs() : mul.getLhs();
-          if (std::optional<float> c = getSplatValue(factor))
+          if (std::optional<float> c =
+                  getSplatValue(factor, &evaluations->smallValues))
             rescaled = scale * *c;
         }
       } else if (auto div = dyn_cast<arith::DivFOp>(user)) {
         if (div.getLhs() == reshaped && div.getRhs() != reshaped)
-          if (std::optional<float> c = getSplatValue(div.getRhs()))
+          if (std::optional<float> c =
+                  getSplatValue(div.getRhs(), &evaluations->smallValues))
             rescaled = scale / *c;
       }
       if (rescaled && std::isfinite(*rescaled) && *rescaled != 0.0f) {
@@ -755,26 +1037,23 @@ private:
     auto it = ternaryWeights.find(rhs);
     if (it != ternaryWeights.end())
       return it->second;
+    std::optional<EvaluatedWeight> evaluated;
+    if (auto pending = evaluations->weights.find(rhs);
+        pending != evaluations->weights.end()) {
+      evaluated = std::move(pending->second);
+      evaluations->weights.erase(pending);
+    } else {
+      evaluated = evaluateTernaryWeight(rhs, &evaluations->smallValues);
+    }
     std::optional<TernaryWeight> &entry = ternaryWeights[rhs];
-    FailureOr<F32Array> array = ConstantEvaluator().evaluate(rhs);
-    if (failed(array))
+    if (!evaluated)
       return entry;
-    std::optional<float> magnitude = getTernaryMagnitude(array->data);
-    if (!magnitude)
-      return entry;
-
-    int64_t k = array->shape[0], n = array->shape[1];
-    SmallVector<int8_t> values(n * k);
-    for (int64_t row = 0; row < n; ++row)
-      for (int64_t col = 0; col < k; ++col) {
-        float w = array->data[col * n + row];
-        values[row * k + col] = w > 0.0f ? 1 : (w < 0.0f ? -1 : 0);
-      }
     OpBuilder builder(rhs.getDefiningOp());
     builder.setInsertionPointAfter(rhs.getDefiningOp());
-    entry = TernaryWeight{createTernaryConstant(builder, rhs.getLoc(), n, k,
-                                                values),
-                          *magnitude};
+    entry = TernaryWeight{createTernaryConstant(builder, rhs.getLoc(),
+                                                evaluated->n, evaluated->k,
+                                                std::move(evaluated->signs)),
+                          evaluated->magnitude};
     return entry;
   }
 
@@ -793,20 +1072,19 @@ private:
       values.push_back(-v);
     OpBuilder builder(constant);
     builder.setInsertionPointAfter(constant);
-    negated = createTernaryConstant(builder, constant.getLoc(),
-                                    type.getDimSize(0), type.getDimSize(1),
-                                    values);
+    negated = createTernaryConstant(
+        builder, constant.getLoc(), type.getDimSize(0), type.getDimSize(1),
+        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef(values)));
     return negated;
   }
 
   Value createTernaryConstant(OpBuilder &builder, Location loc, int64_t n,
-                              int64_t k, ArrayRef<int8_t> values) {
+                              int64_t k, AsmResourceBlob values) {
     MLIRContext *context = builder.getContext();
     auto type = RankedTensorType::get({n, k}, IntegerType::get(context, 8),
                                       TernaryEncodingAttr::get(context));
     std::string name = "trit_ternary_" + std::to_string(blobCounter++);
-    auto attr = DenseI8ResourceElementsAttr::get(
-        type, name, HeapAsmResourceBlob::allocateAndCopyInferAlign(values));
+    auto attr = DenseI8ResourceElementsAttr::get(type, name, std::move(values));
     return arith::ConstantOp::create(builder, loc, cast<TypedAttr>(attr));
   }
 
@@ -833,6 +1111,16 @@ private:
   }
 
   DenseMap<Value, std::optional<TernaryWeight>> ternaryWeights;
+  /// What one run knows about constants it evaluated (not copyable, as
+  /// passes are: it lives in runOnOperation).
+  struct Evaluations {
+    /// Weights evaluated ahead (evaluateWeights), not yet made constants.
+    DenseMap<Value, std::optional<EvaluatedWeight>> weights;
+    /// Small values (scales) that weight evaluations computed, for the
+    /// rescales after the products.
+    SmallValueCache smallValues;
+  };
+  Evaluations *evaluations = nullptr;
   /// Rescales folded into a bitlinear across reshapes, left to erase.
   SmallVector<Operation *> deadRescales;
   DenseMap<Value, Value> negatedWeights;

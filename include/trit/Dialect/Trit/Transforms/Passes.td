@@ -34,6 +34,11 @@ def TritFuseQuantizationPass : Pass<"trit-fuse-quantization", "ModuleOp"> {
     instead). The quantization chains are erased once nothing else uses
     them.
 
+    The weights of the matched matmuls are evaluated before any rewrite,
+    on the context's threads (one weight per thread at a time; each
+    weight's ops in the same order as alone, so the result does not depend
+    on the thread count), without copying the constants they read.
+
     Anything else is left untouched without a diagnostic: a weight that is
     not a compile-time constant, one with other values than {-a, 0, +a}, an
     activation chain with other constants than 127, 1e-5 and [-128, 127], or
