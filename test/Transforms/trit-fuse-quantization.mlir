@@ -374,6 +374,95 @@ func.func @dequantized(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
 
 // -----
 
+// An exporter that folded the STE pair w + (u - w) of a small weight leaves
+// an ulp of noise around +-u: 0.50000006 (0x3F000001) and -0.49999997
+// (0x3EFFFFFF) count as +-0.5, the most frequent magnitude; the signs are
+// those of @dequantized's weight (scale 0.5 instead of 1/32).
+// CHECK-LABEL: func.func @dequantized_folded_ste(
+// CHECK-SAME: %[[X:.*]]: tensor<2x6xf32>)
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense_resource<[[BLOB:trit_ternary_[0-9]+]]> : tensor<4x6xi8, #trit.ternary>
+// CHECK-NEXT: %[[G:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT: %[[Y:.*]] = trit.bitlinear %[[X]], %[[W]], %[[G]] : tensor<2x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<2x4xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<2x4xf32>
+// CHECK: [[BLOB]]: "0x010000000001FF000100010100FF000000000001FF01FF000100FF00"
+func.func @dequantized_folded_ste(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %q = arith.divf %c, %sb : tensor<2x6xf32>
+  %d = arith.subf %q, %x : tensor<2x6xf32>
+  %xq = arith.addf %x, %d : tensor<2x6xf32>
+  %w = arith.constant dense<[[0.0, 0.5, 0.0, -0.5], [0.5, 0.50000006, 0.0, 0.0],
+                             [-0.49999997, 0.0, 0.0, 0.5], [0.0, -0.5, 0.5, 0.0],
+                             [0.5, 0.0, -0.5, -0.5], [0.0, 0.0, 0.5, 0.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%xq, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// Must not fire: 0.50002 is 4e-5 (relative) away from 0.5, past the 2^-16
+// that a folded STE pair's rounding can leave.
+// CHECK-LABEL: func.func @near_ternary_past_tolerance(
+// CHECK-NOT: trit.bitlinear
+// CHECK-NOT: dense_resource
+// CHECK: math.roundeven
+// CHECK: linalg.matmul
+// CHECK-NOT: trit.bitlinear
+func.func @near_ternary_past_tolerance(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %q = arith.divf %c, %sb : tensor<2x6xf32>
+  %d = arith.subf %q, %x : tensor<2x6xf32>
+  %xq = arith.addf %x, %d : tensor<2x6xf32>
+  %w = arith.constant dense<[[0.0, 0.5, 0.0, -0.5], [0.5, 0.50002, 0.0, 0.0],
+                             [-0.5, 0.0, 0.0, 0.5], [0.0, -0.5, 0.5, 0.0],
+                             [0.5, 0.0, -0.5, -0.5], [0.0, 0.0, 0.5, 0.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%xq, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
 // The STE pair on the weight means its forward value: w + (u - w) is u, a
 // ternary-valued {-1/2, 0, 1/2} constant (the inference weight above times
 // 1/2), although in f32 0.7 + (-0.5 - 0.7) is -0.50000006, not -0.5

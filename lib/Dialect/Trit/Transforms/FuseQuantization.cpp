@@ -20,9 +20,11 @@
 #include "mlir/IR/Threading.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/bit.h"
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace mlir::trit {
 #define GEN_PASS_DEF_TRITFUSEQUANTIZATIONPASS
@@ -740,25 +742,55 @@ struct TernaryWeight {
   float magnitude;
 };
 
+/// How far (relative) a nonzero |element| of a weight may be from the
+/// magnitude and still count as it: 2^-16. An exporter that folds the
+/// straight-through pair `w + (q - w)` of a small weight into a constant
+/// (the dynamo exporter's optimizer does, up to 8192 elements) leaves each
+/// element within 1/2 ulp(|q - w|) + 1/2 ulp(q) of `q`: an ulp or two for
+/// most, up to 2^-16 relative for an outlier |w| of 256 times the absmean.
+constexpr float kTernaryTolerance = 1.0f / 65536.0f;
+
 /// The magnitude `a > 0` such that every element of `values` is -a, 0 or
-/// +a, or nullopt. An all-zero weight has magnitude 1.
+/// +a, or nullopt. An all-zero weight has magnitude 1. Nonzero elements
+/// within kTernaryTolerance (relative) of the largest |element| count as
+/// +-a, `a` being the most frequent of their magnitudes (the smaller one on
+/// a tie): the value the rounding noise of a folded STE pair is around.
 std::optional<float> getTernaryMagnitude(ArrayRef<float> values) {
   // Two branch-free passes (they vectorize; weights are large): the largest
-  // |v| (a NaN never wins the compare), then every |v| is 0 or that (a NaN
-  // is neither).
-  float magnitude = 0.0f;
+  // |v| (a NaN never wins the compare), then every |v| is 0 or close to that
+  // (a NaN is neither).
+  float largest = 0.0f;
   for (float v : values) {
     float m = std::fabs(v);
-    magnitude = m > magnitude ? m : magnitude;
+    largest = m > largest ? m : largest;
   }
-  bool ternary = true;
-  for (float v : values) {
-    float m = std::fabs(v);
-    ternary &= (m == 0.0f) | (m == magnitude);
-  }
-  if (!ternary || !std::isfinite(magnitude))
+  if (!std::isfinite(largest))
     return std::nullopt;
-  return magnitude == 0.0f ? 1.0f : magnitude;
+  if (largest == 0.0f)
+    return 1.0f;
+  float lowest = largest - largest * kTernaryTolerance;
+  bool ternary = true, exact = true;
+  for (float v : values) {
+    float m = std::fabs(v);
+    ternary &= (m == 0.0f) | (m >= lowest);
+    exact &= (m == 0.0f) | (m == largest);
+  }
+  if (!ternary)
+    return std::nullopt;
+  if (exact)
+    return largest;
+  // Positive floats order as their bit patterns: count each magnitude by
+  // its distance in ulps below the largest (at most ~2^8 of them).
+  auto bits = [](float f) { return llvm::bit_cast<uint32_t>(f); };
+  std::vector<int64_t> counts(bits(largest) - bits(lowest) + 1, 0);
+  for (float v : values)
+    if (v != 0.0f)
+      ++counts[bits(largest) - bits(std::fabs(v))];
+  size_t mode = 0;
+  for (size_t i = 1; i < counts.size(); ++i)
+    if (counts[i] >= counts[mode])
+      mode = i;
+  return llvm::bit_cast<float>(bits(largest) - static_cast<uint32_t>(mode));
 }
 
 /// A weight evaluated to ternary values: the signs `[N, K]` (i8 -1/0/+1, in

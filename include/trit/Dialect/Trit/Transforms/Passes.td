@@ -21,7 +21,10 @@ def TritFuseQuantizationPass : Pass<"trit-fuse-quantization", "ModuleOp"> {
     - weight operand depends only on constants and evaluates (in f32, op by
       op, e.g. the absmean chain
       `u = clip(roundeven(W * (1 / g)), -1, 1) / (1 / g)` with its STE
-      pair) to a matrix whose elements are all -a, 0 or +a for one a > 0;
+      pair) to a matrix whose elements are all -a, 0 or +a for one a > 0
+      (nonzero elements within 2^-16 relative of the largest |element|
+      count as +-a, a being their most frequent magnitude: the rounding
+      noise of an STE pair that an exporter folded into the constant);
     - result is optionally rescaled by a constant splat `c`
       (`arith.mulf` by `c` or `arith.divf` by `c`, the inference-style form
       where the scale follows the MatMul),
@@ -40,7 +43,8 @@ def TritFuseQuantizationPass : Pass<"trit-fuse-quantization", "ModuleOp"> {
     on the thread count), without copying the constants they read.
 
     Anything else is left untouched without a diagnostic: a weight that is
-    not a compile-time constant, one with other values than {-a, 0, +a}, an
+    not a compile-time constant, one with other values than {-a, 0, +a}
+    (beyond that tolerance), an
     activation chain with other constants than 127, 1e-5 and [-128, 127], or
     a reduction over another axis than the last.
 
