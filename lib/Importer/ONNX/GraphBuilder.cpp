@@ -9,6 +9,8 @@
 
 #include "GraphBuilder.h"
 
+#include "llvm/ADT/ScopeExit.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -524,12 +526,27 @@ LogicalResult GraphBuilder::convertNode(const onnx::NodeProto &n) {
   return converter(*this);
 }
 
+LogicalResult
+GraphBuilder::convertExpansion(ArrayRef<onnx::NodeProto> nodes) {
+  const onnx::NodeProto *outer = node;
+  llvm::scope_exit restore([&] { node = outer; });
+  for (const onnx::NodeProto &n : nodes) {
+    node = &n;
+    if (failed(convertNode(n))) {
+      error = "in its expansion, " + n.op_type() + ": " + error;
+      return failure();
+    }
+  }
+  return success();
+}
+
 OpConverter mlir::trit::onnx_import::lookupConverter(StringRef opType) {
   static const llvm::StringMap<OpConverter> table = [] {
     llvm::StringMap<OpConverter> t;
     addElementwiseConverters(t);
     addLinalgConverters(t);
     addShapeConverters(t);
+    addCompositeConverters(t);
     return t;
   }();
   return table.lookup(opType);

@@ -167,6 +167,10 @@ public:
   FailureOr<Value> reshape(Value v, ArrayRef<OpFoldResult> shape);
   /// linalg.transpose of `v` with `perm`.
   Value transpose(Value v, ArrayRef<int64_t> perm);
+  /// Converts `nodes`, the current node's expansion into other ONNX ops
+  /// (its function body), in order and under its location; the current
+  /// node is restored afterwards. A failure names the inner op.
+  LogicalResult convertExpansion(ArrayRef<onnx::NodeProto> nodes);
 
 private:
   LogicalResult convertNode(const onnx::NodeProto &node);
@@ -187,6 +191,7 @@ OpConverter lookupConverter(StringRef opType);
 void addElementwiseConverters(llvm::StringMap<OpConverter> &table);
 void addLinalgConverters(llvm::StringMap<OpConverter> &table);
 void addShapeConverters(llvm::StringMap<OpConverter> &table);
+void addCompositeConverters(llvm::StringMap<OpConverter> &table);
 
 /// Shapes of OpFoldResults: static sizes or ShapedType::kDynamic.
 SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes);
