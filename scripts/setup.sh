@@ -3,8 +3,12 @@
 #
 # Idempotent set-up on a fresh Debian 12 machine: installs the apt packages
 # trit needs (LLVM/MLIR 22 toolchain, libomp, ONNX, protobuf, GoogleTest,
-# Python packages for the tests), then configures and builds into build/.
-# Run as root (or with sudo). Set TRIT_SKIP_INSTALL=1 to only build.
+# Python packages for the tests), makes a venv of the project's Python with
+# PyPI's torch 2 for the torch-2 tests (python_frontend/
+# requirements-torch2.txt, cached by its hash under ~/.cache/trit), then
+# configures and builds into build/. Run as root (or with sudo). Set
+# TRIT_SKIP_INSTALL=1 to only build, TRIT_SKIP_TORCH2=1 to go without the
+# torch-2 venv (and its tests).
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -20,8 +24,11 @@ APT_PACKAGES=(
   libomp-22-dev ninja-build cmake
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev
-  python3 python3-numpy python3-torch python3-onnx
+  python3 python3-numpy python3-torch python3-onnx python3-venv
 )
+TORCH2_REQUIREMENTS="$ROOT/python_frontend/requirements-torch2.txt"
+TORCH2_VENV="${TRIT_TORCH2_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/trit/venv-torch2}"
+TORCH2_PYTHON=""
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -45,24 +52,57 @@ install_packages() {
     --no-install-recommends "${missing[@]}"
 }
 
+# The venv is reused while it was completed for the same requirements
+# (their hash is written last); else it is made anew.
+make_torch2_venv() {
+  local stamp="$TORCH2_VENV/.trit-requirements"
+  local want
+  want="$(sha256sum "$TORCH2_REQUIREMENTS" | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] &&
+      [ -x "$TORCH2_VENV/bin/python" ]; then
+    log "torch-2 venv up to date: $TORCH2_VENV"
+  else
+    log "making the torch-2 venv $TORCH2_VENV (PyPI: torch 2 and its CUDA" \
+        "wheels, onnxscript, onnxruntime, transformers; a few GB)"
+    if [ -e "$TORCH2_VENV" ] && [ ! -f "$TORCH2_VENV/pyvenv.cfg" ]; then
+      echo "[setup] error: $TORCH2_VENV exists and is not a venv;" \
+           "set TRIT_TORCH2_VENV elsewhere" >&2
+      exit 1
+    fi
+    rm -rf "$TORCH2_VENV"
+    mkdir -p "$(dirname "$TORCH2_VENV")"
+    "$TRIT_PYTHON" -m venv "$TORCH2_VENV"
+    "$TORCH2_VENV/bin/python" -m pip install --disable-pip-version-check \
+      --no-input --progress-bar off -r "$TORCH2_REQUIREMENTS"
+    echo "$want" > "$stamp"
+  fi
+  TORCH2_PYTHON="$TORCH2_VENV/bin/python"
+}
+
 configure_and_build() {
+  # Configured every time (quick once configured): TRIT_TORCH2_PYTHON
+  # follows whether this run made the torch-2 venv.
   if [ ! -f "$BUILD_DIR/build.ninja" ]; then
     log "configuring $BUILD_DIR"
-    cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
+  fi
+  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja \
       -DCMAKE_BUILD_TYPE=Release \
       -DCMAKE_C_COMPILER="$LLVM_PREFIX/bin/clang" \
       -DCMAKE_CXX_COMPILER="$LLVM_PREFIX/bin/clang++" \
       -DLLVM_USE_LINKER=lld \
       -DMLIR_DIR="$LLVM_PREFIX/lib/cmake/mlir" \
       -DLLVM_EXTERNAL_LIT="$LLVM_PREFIX/bin/lit" \
-      -DTRIT_PYTHON="$TRIT_PYTHON"
-  fi
+      -DTRIT_PYTHON="$TRIT_PYTHON" \
+      -DTRIT_TORCH2_PYTHON="$TORCH2_PYTHON" > /dev/null
   log "building (ninja -j2)"
   cmake --build "$BUILD_DIR" -j 2
 }
 
 if [ "${TRIT_SKIP_INSTALL:-0}" != "1" ]; then
   install_packages
+fi
+if [ "${TRIT_SKIP_TORCH2:-0}" != "1" ]; then
+  make_torch2_venv
 fi
 configure_and_build
 log "done: tools are in $BUILD_DIR/bin"

@@ -47,6 +47,13 @@ except trit.CompileError:
 
 MARGIN = 0.2
 FAST = dict(opt_level=1)  # the tiny models' compile options
+# Relative tolerance on a mean NLL. Float rounding of the exported graph
+# may move one activation that sits within an ulp of an int8 rounding
+# boundary to the other value (seen with the dynamo exporter: 5e-6 from the
+# boundary), shifting that position's logits by ~1e-2 and the mean NLL of
+# a random tiny model (~50 nats: its logits are large) by ~2e-5 relative.
+# A wrong window or padding changes the logits of whole positions, far more.
+NLL_RTOL = 2e-4
 
 
 def reference_logits(model, ids):
@@ -323,7 +330,7 @@ class DynamicModelTest(unittest.TestCase, LogitsChecks):
                                              window or 64)
                     got = np.log(compiled.perplexity(ids, window=window))
                     self.assertLessEqual(abs(got - expected),
-                                         1e-5 * abs(expected))
+                                         NLL_RTOL * abs(expected))
 
     def test_perplexity_pools_rows(self):
         compiled = self.compiled["tiny-2b4t"]
@@ -414,7 +421,7 @@ class StaticModelTest(unittest.TestCase, LogitsChecks):
         ids = self.ids(seq=30, seed=3)[0]
         expected = reference_nll(self.model, ids, self.SEQ)
         self.assertAlmostEqual(np.log(self.compiled.perplexity(ids)),
-                               expected, delta=1e-5 * abs(expected))
+                               expected, delta=NLL_RTOL * abs(expected))
 
     def test_static_onnx_file(self):
         with tempfile.TemporaryDirectory() as tmp:

@@ -277,18 +277,22 @@ _FLAG_OPTIONS = {
 
 def compile(model, target="cpu", *, dynamic=None, kv_cache=None,
             seq_len=None, context_length=None, weights=None,
-            form="training", opset=17, opt_level=None, tritc=None,
+            form="training", opset=None, exporter=None, opt_level=None,
+            tritc=None,
             extra_args=(), **options):
     """Compiles `model` (a `trit.models.BitNetModel`, or the path of an
     .onnx / .onnxtext / .mlir file) into a native library and loads it.
 
-    Export options (torch models only; a file's graph has its own shapes):
+    Export options (torch models only; a file's graph has its own shapes
+    and opset):
     `dynamic` (default True: dynamic batch and sequence axes), `kv_cache`
     (default: True for a dynamic export; it needs dynamic shapes),
     `seq_len` (a static export's sequence length, default the model's
     `config.max_position`; for a dynamic export, the default of
     `context_length`), `form` (the BitLinear form exported: training,
-    inference or dequantized), `opset`.
+    inference or dequantized), `exporter` ("torchscript" or "dynamo";
+    default `trit.export.default_exporter()`), `opset` (default: 17 for
+    TorchScript, the exporter's own for dynamo).
 
     Compiler options: `target` (tritc --target), `opt_level` (-O0..3),
     `context_length` (the longest sequence the model takes; default for a
@@ -306,12 +310,14 @@ def compile(model, target="cpu", *, dynamic=None, kv_cache=None,
         raise TypeError(f"unknown option(s) {sorted(unknown)}; known: "
                         f"{sorted(_FLAG_OPTIONS)} plus target, dynamic, "
                         "kv_cache, seq_len, context_length, weights, form, "
-                        "opset, opt_level, tritc, extra_args")
+                        "opset, exporter, opt_level, tritc, extra_args")
     is_file = isinstance(model, (str, os.PathLike))
     if is_file:
         given = [name for name, value in (("dynamic", dynamic),
                                           ("kv_cache", kv_cache),
-                                          ("seq_len", seq_len))
+                                          ("seq_len", seq_len),
+                                          ("opset", opset),
+                                          ("exporter", exporter))
                  if value is not None]
         if given:
             raise ValueError(f"{', '.join(given)} only apply when exporting "
@@ -347,6 +353,7 @@ def compile(model, target="cpu", *, dynamic=None, kv_cache=None,
             was_training = model.training
             try:
                 export_onnx(model, source, form=form, opset=opset,
+                            exporter=exporter,
                             seq_len=export_len, dynamic=dynamic,
                             kv_cache=kv_cache)
             finally:
