@@ -27,7 +27,7 @@ APT_PACKAGES=(
   python3 python3-numpy python3-torch python3-onnx python3-venv
 )
 TORCH2_REQUIREMENTS="$ROOT/python_frontend/requirements-torch2.txt"
-TORCH2_VENV="${TRIT_TORCH2_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/trit/venv-torch2}"
+TORCH2_VENV="${TRIT_TORCH2_VENV:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/trit/venv-torch2}"
 TORCH2_PYTHON=""
 
 log() { printf '[setup] %s\n' "$*"; }
