@@ -54,6 +54,10 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
+  // Copies, transposes and elementwise rows as vector loads and stores
+  // (LLVM unrolls the short loops and then cannot tell their memrefs
+  // apart).
+  pm.addNestedPass<func::FuncOp>(createTritVectorizeLoopsPass());
   // Small functions for LLVM, one per distinct loop nest of the graph.
   pm.addPass(createTritOutlineLoopsPass());
 }

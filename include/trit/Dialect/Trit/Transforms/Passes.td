@@ -272,6 +272,64 @@ def TritTileMatmulPass : Pass<"trit-tile-matmul", "ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def TritVectorizeLoopsPass : Pass<"trit-vectorize-loops", "func::FuncOp"> {
+  let summary = "Vectorize innermost elementwise loops along a unit-stride "
+                "dimension";
+  let description = [{
+    What `convert-linalg-to-loops` leaves of copies, transposes,
+    broadcasts and elementwise ops is scalar loops; LLVM fully unrolls the
+    short ones (a 64-wide head, a 16-wide row) and then cannot vectorize
+    them, since it cannot prove that their memrefs do not overlap. This
+    pass vectorizes such loops itself: an innermost `scf.for` with step 1
+    and no results whose body is only
+
+    - `memref.load` / `memref.store` whose last index is the induction
+      variable (no other index uses it) on a memref whose innermost stride
+      is statically 1 and whose elements are not i1: these become
+      `vector.load` / `vector.store` of `lanes` elements;
+    - loads whose indices do not use the induction variable from memrefs
+      the loop does not store to, and values defined outside the loop:
+      broadcast;
+    - `arith` ops and the `math` ops `absf`, `sqrt`, `rsqrt`, `exp`,
+      `roundeven`, `floor`, `ceil` on non-index scalars: the same op on
+      vectors (one rounding per element, as before: results are bit for
+      bit those of the loop)
+
+    and whose induction variable has no other use. A memref the loop
+    stores to may be loaded only at the indices it is stored at (in place).
+    The loop becomes a loop of step `lanes` over the whole vectors and the
+    original loop over the rest (none when the trip count is a known
+    multiple of `lanes`). Loops with fewer than `lanes` iterations, loops
+    carrying values (reductions, whose order would change) and anything
+    else are left as they are.
+
+    Memrefs are assumed not to overlap partially: bufferization gives an
+    op an output buffer that is either distinct from its inputs or the
+    same elements (in place).
+
+    Example (`lanes` = 16):
+
+    ```mlir
+    scf.for %j = %c0 to %c64 step %c1 {
+      %v = memref.load %a[%i, %j] : memref<?x64xf32>
+      memref.store %v, %b[%i, %j] : memref<?x64xf32>
+    }
+    // becomes
+    scf.for %j = %c0 to %c64 step %c16 {
+      %v = vector.load %a[%i, %j] : memref<?x64xf32>, vector<16xf32>
+      vector.store %v, %b[%i, %j] : memref<?x64xf32>, vector<16xf32>
+    }
+    ```
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "16",
+           "Elements per vector (a power of two, at least 2)">,
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 def TritOutlineLoopsPass : Pass<"trit-outline-loops", "ModuleOp"> {
   let summary = "Outline the top-level loop nests of model functions into "
                 "shared functions";
