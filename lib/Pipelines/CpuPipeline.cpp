@@ -51,6 +51,9 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
   // and every copy a loop (not a call into MLIR's runner library).
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addNestedPass<func::FuncOp>(createTritCopiesToLoopsPass());
+  // Attention's float matmuls with the output row innermost, for
+  // trit-vectorize-loops.
+  pm.addNestedPass<func::FuncOp>(createTritInterchangeLoopsPass());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());

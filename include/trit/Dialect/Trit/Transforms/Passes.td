@@ -272,6 +272,38 @@ def TritTileMatmulPass : Pass<"trit-tile-matmul", "ModuleOp"> {
                            "::mlir::func::FuncDialect"];
 }
 
+def TritInterchangeLoopsPass
+    : Pass<"trit-interchange-loops", "func::FuncOp"> {
+  let summary = "Move a unit-stride parallel dimension innermost in linalg "
+                "ops whose innermost loop is a reduction";
+  let description = [{
+    `convert-linalg-to-loops` nests loops in the order of an op's
+    iterators. For `linalg.matmul` and `linalg.batch_matmul` (attention's
+    `q k^T` and `p v`, which stay float) that puts the reduction innermost:
+    every iteration loads and stores the same output element, and the
+    other operand is read with the stride of a row. This pass rewrites a
+    linalg op on buffers whose innermost iterator is a reduction into a
+    `linalg.generic` whose innermost iterator is instead the parallel
+    dimension `d` that
+
+    - is the last index of the (single) output,
+    - is, in every input that uses it, that input's last index and used
+      nowhere else in it,
+    - indexes only memrefs whose innermost stride is statically 1,
+
+    keeping the order of the other iterators. Each output element still
+    accumulates its products in the same order (the reduction loop runs
+    the same way, only outside), so results are bit for bit the same;
+    `trit-vectorize-loops` then turns the innermost loop into vector
+    operations. Ops on tensors, with several outputs, or without such a
+    dimension are left as they are.
+
+    Example: `linalg.batch_matmul` (b, m, n, k) becomes a `linalg.generic`
+    with iterators (b, m, k, n).
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 def TritVectorizeLoopsPass : Pass<"trit-vectorize-loops", "func::FuncOp"> {
   let summary = "Vectorize innermost elementwise loops along a unit-stride "
                 "dimension";
