@@ -26,7 +26,9 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
       TritTileBitLinearPassOptions{options.kernel, options.tileN,
                                    options.tileRows, options.tileTokens}));
   // The floating-point matmuls by constant weights (the LM head).
-  pm.addPass(createTritTileMatmulPass());
+  TritTileMatmulPassOptions matmul;
+  matmul.weightType = options.lmHeadType;
+  pm.addPass(createTritTileMatmulPass(matmul));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   // The graph contract's elementwise arith/math ops on whole tensors become

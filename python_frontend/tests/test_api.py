@@ -353,6 +353,54 @@ class DynamicModelTest(unittest.TestCase, LogitsChecks):
             compiled([1, 2])
 
 
+def half_head_logits(model, ids, dtype):
+    """The reference's logits with its LM head's weight rounded to `dtype`
+    (and nothing else: a tied embedding's lookup stays f32)."""
+    captured = []
+    hook = model.norm.register_forward_hook(
+        lambda module, args, out: captured.append(out))
+    try:
+        with torch.no_grad():
+            model(torch.as_tensor(ids, dtype=torch.int64))
+    finally:
+        hook.remove()
+    weight = (model.embed_tokens.weight if model.lm_head is None
+              else model.lm_head.weight)
+    with torch.no_grad():
+        return (captured[0] @ weight.to(dtype).float().T).numpy()
+
+
+@unittest.skipUnless(HAVE_TOOLS, "tritc and the runtime are not built")
+class HalfHeadTest(unittest.TestCase, LogitsChecks):
+    """lm_head_type="f16" / "bf16" (tritc --lm-head-type): the LM head reads
+    its weights rounded to that type; everything else is unchanged."""
+
+    def test_half_heads_match_rounded_reference(self):
+        ids = random_ids(97, (2, 9), seed=11)
+        for name in ("tiny-2b4t", "tiny-swiglu"):
+            model = tiny_model(name)
+            with torch.no_grad():
+                full = reference_logits(model, ids)
+            for head, dtype in (("f16", torch.float16),
+                                ("bf16", torch.bfloat16)):
+                with self.subTest(name=name, head=head), \
+                        trit.compile(model, lm_head_type=head,
+                                     **FAST) as compiled:
+                    got = compiled(ids)
+                    expected = half_head_logits(model, ids, dtype)
+                    self.assert_logits_close(got, expected, min_exact=1.0)
+                    # The rounding shows (the flag took effect): bf16's 8
+                    # bits of mantissa move logits of this size by >1e-3.
+                    if head == "bf16":
+                        self.assertGreater(float(np.abs(got - full).max()),
+                                           1e-3)
+
+    def test_unknown_head_type_is_a_compile_error(self):
+        with self.assertRaisesRegex(trit.CompileError,
+                                    "--lm-head-type=f8 is not a type"):
+            trit.compile(tiny_model("tiny-2b4t"), lm_head_type="f8", **FAST)
+
+
 @unittest.skipUnless(HAVE_TOOLS, "tritc and the runtime are not built")
 class StaticModelTest(unittest.TestCase, LogitsChecks):
     """The old static export (dynamic=False, seq_len=12) and a static ONNX

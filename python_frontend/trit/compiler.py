@@ -272,6 +272,7 @@ _FLAG_OPTIONS = {
     "cpu": "--cpu",                # native | an LLVM CPU name
     "threads": "--default-threads",
     "entry": "--entry",
+    "lm_head_type": "--lm-head-type",  # f32 | f16 | bf16
 }
 
 
@@ -300,7 +301,8 @@ def compile(model, target="cpu", *, dynamic=None, kv_cache=None,
     default: its static length, or 4096), `weights` ("embedded", the
     default, or "external": a memory-mapped weights file beside the
     library), and `layout`, `kernel`, `cpu`, `threads` (->
-    --default-threads), `entry` as tritc's flags of the same names;
+    --default-threads), `entry`, `lm_head_type` (f32, f16 or bf16) as
+    tritc's flags of the same names;
     `extra_args` is appended verbatim. `tritc` names the compiler to use.
 
     Raises CompileError with tritc's message when compilation fails.

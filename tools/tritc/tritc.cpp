@@ -95,6 +95,13 @@ llvm::cl::opt<std::string>
            llvm::cl::desc("Packed weight layout: i2 (2 bits, default) or "
                           "tq1 (1.6 bits)"),
            llvm::cl::init("i2"), llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string> lmHeadType(
+    "lm-head-type",
+    llvm::cl::desc("Element type of the LM head's weights (every f32 "
+                   "matmul by a constant): f32 (default; the numerics "
+                   "contract), f16 or bf16 (half the bytes read per token, "
+                   "each weight rounded to nearest even)"),
+    llvm::cl::init("f32"), llvm::cl::cat(tritcCategory));
 llvm::cl::opt<std::string>
     entry("entry",
           llvm::cl::desc("The model's forward function (ONNX imports: "
@@ -212,6 +219,9 @@ int main(int argc, char **argv) {
     return fail("-O" + llvm::Twine(optLevel) + " is not a level (0 to 3)");
   if (layout != "i2" && layout != "tq1")
     return fail("--layout=" + layout + " is not a layout (i2 or tq1)");
+  if (lmHeadType != "f32" && lmHeadType != "f16" && lmHeadType != "bf16")
+    return fail("--lm-head-type=" + lmHeadType +
+                " is not a type (f32, f16 or bf16)");
   if (kernel != "auto" && kernel != "addsub" && kernel != "dot")
     return fail("--kernel=" + kernel + " is not a kernel (auto, addsub, dot)");
   if (isBinaryLevel(emit) && outputFile == "-")
@@ -291,6 +301,7 @@ int main(int argc, char **argv) {
   trit::CpuPipelineOptions pipeline;
   pipeline.layout = layout;
   pipeline.kernel = kernel;
+  pipeline.lmHeadType = lmHeadType;
   trit::resolveCpuPipelineOptions(pipeline, cpuTarget);
   if (pipeline.kernel == "dot" && kernel == "dot")
     pipeline.vnni = trit::cpuHasAvx512Vnni(cpuTarget);

@@ -29,6 +29,12 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
                     llvm::cl::desc("The target has AVX512-VNNI: emit "
                                    "vpdpbusd for the dot kernel"),
                     llvm::cl::init(false)};
+  Option<std::string> lmHeadType{
+      *this, "lm-head-type",
+      llvm::cl::desc("Element type of the weights of f32 matmuls by a "
+                     "constant (the LM head): f32 (the numerics contract), "
+                     "f16 or bf16 (half the bytes, each weight rounded)"),
+      llvm::cl::init("f32")};
   Option<int64_t> tileN{*this, "tile-n",
                         llvm::cl::desc("Output features per parallel tile"),
                         llvm::cl::init(64)};

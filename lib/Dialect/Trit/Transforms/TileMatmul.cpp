@@ -17,6 +17,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
+#include <cmath>
+
 namespace mlir::trit {
 #define GEN_PASS_DEF_TRITTILEMATMULPASS
 #include "trit/Dialect/Trit/Transforms/Passes.h.inc"
@@ -62,39 +64,94 @@ struct TritTileMatmulPass
           << kRows;
       return signalPassFailure();
     }
+    Builder b(&getContext());
+    if (weightType == "f32")
+      weightElementType = b.getF32Type();
+    else if (weightType == "f16")
+      weightElementType = b.getF16Type();
+    else if (weightType == "bf16")
+      weightElementType = b.getBF16Type();
+    else {
+      getOperation().emitError("trit-tile-matmul: weight-type must be f32, "
+                               "f16 or bf16, not '")
+          << weightType << "'";
+      return signalPassFailure();
+    }
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
-    for (linalg::MatmulOp op : matmuls)
+    for (linalg::MatmulOp op : matmuls) {
       lower(op);
+      if (hadError)
+        return signalPassFailure();
+    }
   }
 
-  /// The constant [N, K] weight of `rhs` ([K, N]): the source of a
-  /// transpose, or a transposed copy of a constant; null if `rhs` is
-  /// neither.
+  /// The constant [N, K] weight of `rhs` ([K, N]) in the kernel's element
+  /// type: the source of a transpose (f32 weights), or a copy of the
+  /// constant transposed and rounded to nearest even as needed; null if
+  /// `rhs` is neither.
   Value weightRowsOf(Value rhs, int64_t k, int64_t n) {
+    bool isF32 = weightElementType.isF32();
+    Value source = rhs;
+    bool sourceIsRows = false;
     if (auto transpose = rhs.getDefiningOp<linalg::TransposeOp>())
       if (transpose.getPermutation() == ArrayRef<int64_t>{1, 0} &&
-          constantFloats(transpose.getInput()))
-        return transpose.getInput();
-    std::optional<ArrayRef<float>> data = constantFloats(rhs);
+          constantFloats(transpose.getInput())) {
+        if (isF32)
+          return transpose.getInput();
+        source = transpose.getInput();
+        sourceIsRows = true;
+      }
+    std::optional<ArrayRef<float>> data = constantFloats(source);
     if (!data || static_cast<int64_t>(data->size()) != k * n)
       return nullptr;
-    auto it = transposed.find(rhs);
-    if (it != transposed.end())
+    auto it = converted.find(source);
+    if (it != converted.end())
       return it->second;
-    std::vector<float> rows(k * n);
-    for (int64_t i = 0; i < k; ++i)
+    // Element [j, i] of the rows is element (i, j) of a [K, N] source.
+    auto at = [&](int64_t j, int64_t i) {
+      return sourceIsRows ? (*data)[j * k + i] : (*data)[i * n + j];
+    };
+    AsmResourceBlob blob;
+    std::string name;
+    if (isF32) {
+      std::vector<float> rows(k * n);
       for (int64_t j = 0; j < n; ++j)
-        rows[j * k + i] = (*data)[i * n + j];
-    OpBuilder b(rhs.getDefiningOp());
-    b.setInsertionPointAfter(rhs.getDefiningOp());
-    auto type = RankedTensorType::get({n, k}, b.getF32Type());
-    auto attr = DenseF32ResourceElementsAttr::get(
-        type, "trit_matmul_rows_" + std::to_string(counter++),
-        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef<float>(rows)));
+        for (int64_t i = 0; i < k; ++i)
+          rows[j * k + i] = at(j, i);
+      blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+          ArrayRef<float>(rows));
+      name = "trit_matmul_rows_";
+    } else {
+      // Half-precision bit patterns, rounded to nearest even.
+      const llvm::fltSemantics &semantics =
+          cast<FloatType>(weightElementType).getFloatSemantics();
+      std::vector<uint16_t> rows(k * n);
+      for (int64_t j = 0; j < n; ++j)
+        for (int64_t i = 0; i < k; ++i) {
+          APFloat v(at(j, i));
+          bool lostInfo;
+          APFloat::opStatus status =
+              v.convert(semantics, APFloat::rmNearestTiesToEven, &lostInfo);
+          if ((status & APFloat::opOverflow) && std::isfinite(at(j, i))) {
+            overflow = at(j, i);
+            return nullptr;
+          }
+          rows[j * k + i] =
+              static_cast<uint16_t>(v.bitcastToAPInt().getZExtValue());
+        }
+      blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+          ArrayRef<uint16_t>(rows));
+      name = "trit_matmul_rows_" + weightType + "_";
+    }
+    OpBuilder b(source.getDefiningOp());
+    b.setInsertionPointAfter(source.getDefiningOp());
+    auto type = RankedTensorType::get({n, k}, weightElementType);
+    auto attr = DenseResourceElementsAttr::get(
+        type, name + std::to_string(counter++), std::move(blob));
     Value rowsConstant =
-        arith::ConstantOp::create(b, rhs.getLoc(), cast<TypedAttr>(attr));
-    transposed[rhs] = rowsConstant;
+        arith::ConstantOp::create(b, source.getLoc(), cast<TypedAttr>(attr));
+    converted[source] = rowsConstant;
     return rowsConstant;
   }
 
@@ -115,7 +172,15 @@ struct TritTileMatmulPass
     int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
     if (k % kLanes != 0 || lhsType.getDimSize(1) != k)
       return;
+    overflow.reset();
     Value rows = weightRowsOf(rhs, k, n);
+    if (overflow) {
+      op.emitError("trit-tile-matmul: weight ")
+          << *overflow << " is out of the range of " << weightType
+          << " (use bf16 or f32 weights)";
+      hadError = true;
+      return;
+    }
     if (!rows)
       return;
 
@@ -134,10 +199,11 @@ struct TritTileMatmulPass
     op->erase();
   }
 
-  /// __trit_matmul_f32_NxK(x [M, K], w [N, K]) -> [M, N].
+  /// __trit_matmul_T_NxK(x [M, K], w [N, K] of T) -> [M, N], T the weight
+  /// type (f32, f16 or bf16; accumulation in f32).
   func::FuncOp getOrCreateKernel(Location loc, int64_t n, int64_t k) {
-    std::string name = "__trit_matmul_f32_" + std::to_string(n) + "x" +
-                       std::to_string(k);
+    std::string name = "__trit_matmul_" + weightType + "_" +
+                       std::to_string(n) + "x" + std::to_string(k);
     ModuleOp module = getOperation();
     if (auto existing = module.lookupSymbol<func::FuncOp>(name))
       return existing;
@@ -145,7 +211,7 @@ struct TritTileMatmulPass
     b.setInsertionPointToEnd(module.getBody());
     Type f32 = b.getF32Type();
     auto xType = RankedTensorType::get({ShapedType::kDynamic, k}, f32);
-    auto wType = RankedTensorType::get({n, k}, f32);
+    auto wType = RankedTensorType::get({n, k}, weightElementType);
     auto yType = RankedTensorType::get({ShapedType::kDynamic, n}, f32);
     auto fn = func::FuncOp::create(b, loc, name,
                                    b.getFunctionType({xType, wType}, {yType}));
@@ -180,9 +246,12 @@ struct TritTileMatmulPass
       Value slice = tensor::ExtractSliceOp::create(b, loc, shared, offsets,
                                                    sizes, strides);
       auto vecType = VectorType::get({kLanes}, f32);
+      auto wVecType = VectorType::get({kLanes}, weightElementType);
       Value zeroVec = arith::ConstantOp::create(
           b, loc, DenseElementsAttr::get(vecType, 0.0f));
       Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0.0f));
+      Value wZero = arith::ConstantOp::create(
+          b, loc, b.getFloatAttr(weightElementType, 0.0));
       Value rem = arith::RemUIOp::create(b, loc, tn, index(kRows));
       Value mainEnd = arith::SubIOp::create(b, loc, tn, rem);
 
@@ -202,8 +271,11 @@ struct TritTileMatmulPass
                     b, loc, n0,
                     arith::AddIOp::create(b, loc, c, index(r)));
                 Value wv = vector::TransferReadOp::create(
-                    b, loc, vecType, w, ValueRange{row, kk}, zero,
+                    b, loc, wVecType, w, ValueRange{row, kk}, wZero,
                     ArrayRef<bool>{true});
+                // Exact: every f16 / bf16 value is an f32.
+                if (wVecType != vecType)
+                  wv = arith::ExtFOp::create(b, loc, vecType, wv);
                 next.push_back(
                     vector::FMAOp::create(b, loc, xv, wv, acc[r]));
               }
@@ -243,7 +315,13 @@ struct TritTileMatmulPass
     return fn;
   }
 
-  DenseMap<Value, Value> transposed;
+  /// A finite weight that the weight type cannot hold, if one was met.
+  std::optional<float> overflow;
+  bool hadError = false;
+  /// The kernel's weight element type (the weight-type option).
+  Type weightElementType;
+  /// The [N, K] constants made so far, by the constant they come from.
+  DenseMap<Value, Value> converted;
   unsigned counter = 0;
 };
 

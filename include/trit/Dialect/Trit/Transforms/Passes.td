@@ -260,10 +260,19 @@ def TritTileMatmulPass : Pass<"trit-tile-matmul", "ModuleOp"> {
     is), an `scf.forall` runs over tiles of `tile-n` output features, and
     each (token, group of 4 features) accumulates 16-lane f32 FMAs over K.
     Other matmuls are left alone.
+
+    With `weight-type=f16` or `bf16` the kernel is `__trit_matmul_f16_NxK`
+    (or `_bf16_`): the weight is stored in that type, each element rounded
+    to nearest even at compile time, and extended to f32 in the kernel
+    (exactly) before the same f32 FMAs. It halves the bytes read per
+    token, at the weight's rounding: a flag, since the numerics contract
+    keeps everything outside BitLinear in f32 unless asked otherwise.
   }];
   let options = [
     Option<"tileN", "tile-n", "int64_t", /*default=*/"64",
-           "Output features per parallel tile">
+           "Output features per parallel tile">,
+    Option<"weightType", "weight-type", "std::string", /*default=*/"\"f32\"",
+           "Element type the weights are stored in: f32, f16 or bf16">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",
