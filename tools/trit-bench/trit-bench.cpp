@@ -34,42 +34,44 @@ using namespace mlir;
 using namespace mlir::trit;
 namespace cl = llvm::cl;
 
+static cl::OptionCategory benchCategory("trit-bench options");
+
 static cl::list<std::string>
     layouts("layouts", cl::desc("Packed layouts to time (i2, tq1)"),
-            cl::CommaSeparated, cl::list_init<std::string>({"i2", "tq1"}));
+            cl::CommaSeparated, cl::list_init<std::string>({"i2", "tq1"}), cl::cat(benchCategory));
 static cl::list<int64_t> batches("batches", cl::desc("Batch sizes (tokens)"),
                                  cl::CommaSeparated,
-                                 cl::list_init<int64_t>({1, 128}));
+                                 cl::list_init<int64_t>({1, 128}), cl::cat(benchCategory));
 static cl::list<int> threadCounts("thread-counts", cl::desc("Thread counts"),
                                   cl::CommaSeparated,
-                                  cl::list_init<int>({1, 2}));
+                                  cl::list_init<int>({1, 2}), cl::cat(benchCategory));
 static cl::opt<double> secondsPerCase("seconds",
                                       cl::desc("Time budget per case"),
-                                      cl::init(1.0));
+                                      cl::init(1.0), cl::cat(benchCategory));
 static cl::opt<int64_t> streamBytes(
     "stream-mib",
     cl::desc("MiB of distinct packed weights to cycle through (must exceed "
              "the last-level cache)"),
-    cl::init(1024));
+    cl::init(1024), cl::cat(benchCategory));
 static cl::list<std::string>
     onlyShapes("shapes",
                cl::desc("Only these shapes, as NxK (default: all four)"),
-               cl::CommaSeparated);
+               cl::CommaSeparated, cl::cat(benchCategory));
 static cl::opt<std::string> cpu("cpu", cl::desc("Target CPU"),
-                                cl::init("native"));
+                                cl::init("native"), cl::cat(benchCategory));
 static cl::list<std::string>
     kernels("kernels",
             cl::desc("Inner kernels to time: addsub, dot (with VNNI where the "
                      "CPU has it), auto (the fastest the CPU supports)"),
-            cl::CommaSeparated, cl::list_init<std::string>({"auto"}));
+            cl::CommaSeparated, cl::list_init<std::string>({"auto"}), cl::cat(benchCategory));
 static cl::opt<int64_t> tileN("tile-n", cl::desc("Pipeline tile-n"),
-                              cl::init(64));
+                              cl::init(64), cl::cat(benchCategory));
 static cl::opt<int64_t> tileRows("tile-rows",
                                  cl::desc("Pipeline tile-rows (0: default)"),
-                                 cl::init(0));
+                                 cl::init(0), cl::cat(benchCategory));
 static cl::opt<int64_t> tileTokens(
     "tile-tokens", cl::desc("Pipeline tile-tokens (0: default)"),
-    cl::init(0));
+    cl::init(0), cl::cat(benchCategory));
 
 namespace {
 
@@ -135,6 +137,7 @@ using BitLinearFn = void(MemRefDescriptor<float, 2> *,
 } // namespace
 
 int main(int argc, char **argv) {
+  cl::HideUnrelatedOptions(benchCategory);
   cl::ParseCommandLineOptions(argc, argv, "trit BitLinear kernel benchmark\n");
   // Keep large buffers in the heap so that the generated code's per-call
   // result and scratch allocations are reused instead of mmap'ed and
