@@ -12,6 +12,7 @@
 #include "llvm/ADT/ScopeExit.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -128,9 +129,7 @@ OnnxValue GraphBuilder::symValue(SymInts data) {
 }
 
 Value GraphBuilder::indexValue(OpFoldResult v) {
-  if (auto value = dyn_cast<Value>(v))
-    return value;
-  return arith::ConstantIndexOp::create(b, loc, *getConstantIntValue(v));
+  return getValueOrCreateConstantIndexOp(b, loc, v);
 }
 
 void GraphBuilder::setOutput(unsigned i, Value value) {

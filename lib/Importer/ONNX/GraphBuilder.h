@@ -10,6 +10,7 @@
 #define TRIT_LIB_IMPORTER_ONNX_GRAPHBUILDER_H
 
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -192,6 +193,12 @@ void addElementwiseConverters(llvm::StringMap<OpConverter> &table);
 void addLinalgConverters(llvm::StringMap<OpConverter> &table);
 void addShapeConverters(llvm::StringMap<OpConverter> &table);
 void addCompositeConverters(llvm::StringMap<OpConverter> &table);
+
+/// The integer `v` holds when it is an attribute (known at import time);
+/// nullopt for an SSA value.
+inline std::optional<int64_t> knownInt(OpFoldResult v) {
+  return isa<Attribute>(v) ? getConstantIntValue(v) : std::nullopt;
+}
 
 /// Shapes of OpFoldResults: static sizes or ShapedType::kDynamic.
 SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes);

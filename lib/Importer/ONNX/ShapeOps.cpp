@@ -402,17 +402,12 @@ LogicalResult convertExpand(GraphBuilder &g) {
   if (symShape->shape.size() != 1)
     return g.fail("shape must be a 1-D tensor");
   ArrayRef<OpFoldResult> target = symShape->elements;
-  auto knownSize = [](OpFoldResult s) -> std::optional<int64_t> {
-    if (isa<Attribute>(s))
-      return getConstantIntValue(s);
-    return std::nullopt;
-  };
   // Shape arithmetic on constants is folded (exporters expand constant
   // shape vectors before splitting them).
   if (foldable(x) && !g.input(1)->sym) {
     SmallVector<int64_t> shape;
     for (OpFoldResult s : target)
-      shape.push_back(*knownSize(s));
+      shape.push_back(*knownInt(s));
     std::optional<SmallVector<int64_t>> outShape =
         broadcastStatic(x->constant->shape, shape);
     if (!outShape)
@@ -438,7 +433,7 @@ LogicalResult convertExpand(GraphBuilder &g) {
     int64_t j = i - (rank - type.getRank());
     int64_t k = i - (rank - int64_t(target.size()));
     OpFoldResult s = k >= 0 ? target[k] : g.b.getIndexAttr(1);
-    std::optional<int64_t> ks = knownSize(s);
+    std::optional<int64_t> ks = knownInt(s);
     if (j < 0) {
       out.push_back(s);
     } else if (ks && *ks == 1) {
@@ -549,10 +544,8 @@ Value sliceAxis(GraphBuilder &g, Value v, int64_t axis, int64_t offset,
 std::pair<OpFoldResult, OpFoldResult>
 sliceBounds(GraphBuilder &g, OpFoldResult n, OpFoldResult start,
             OpFoldResult end, int64_t step) {
-  auto known = [](OpFoldResult v) -> std::optional<int64_t> {
-    return isa<Attribute>(v) ? getConstantIntValue(v) : std::nullopt;
-  };
-  std::optional<int64_t> kn = known(n), ks = known(start), ke = known(end);
+  std::optional<int64_t> kn = knownInt(n), ks = knownInt(start),
+                         ke = knownInt(end);
   if (kn && ks && ke) {
     int64_t s = std::clamp<int64_t>(*ks < 0 ? *ks + *kn : *ks, 0, *kn);
     int64_t e = std::clamp<int64_t>(*ke < 0 ? *ke + *kn : *ke, 0, *kn);
@@ -564,7 +557,7 @@ sliceBounds(GraphBuilder &g, OpFoldResult n, OpFoldResult start,
   Value size = g.indexValue(n);
   Value zero = arith::ConstantIndexOp::create(b, loc, 0);
   auto normalize = [&](OpFoldResult v) -> Value {
-    std::optional<int64_t> k = known(v);
+    std::optional<int64_t> k = knownInt(v);
     // INT64_MAX-style ends mean "to the end".
     if (k && *k >= (int64_t(1) << 62))
       return size;

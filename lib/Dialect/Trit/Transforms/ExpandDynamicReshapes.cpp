@@ -9,6 +9,7 @@
 #include "trit/Dialect/Trit/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/IR/Builders.h"
 
@@ -58,10 +59,8 @@ struct TritExpandDynamicReshapesPass
     auto metadata =
         memref::ExtractStridedMetadataOp::create(b, loc, op.getSrc());
     auto [sourceStrides, sourceOffset] = source.getStridesAndOffset();
-    auto value = [&](OpFoldResult v) -> Value {
-      if (auto x = dyn_cast<Value>(v))
-        return x;
-      return arith::ConstantIndexOp::create(b, loc, *getConstantIntValue(v));
+    auto value = [&](OpFoldResult v) {
+      return getValueOrCreateConstantIndexOp(b, loc, v);
     };
     auto known = [](OpFoldResult v) -> std::optional<int64_t> {
       return isa<Attribute>(v) ? getConstantIntValue(v) : std::nullopt;
