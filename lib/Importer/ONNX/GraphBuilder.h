@@ -71,7 +71,7 @@ struct SymInts {
 struct OnnxValue {
   Value value;
   std::shared_ptr<ConstTensor> constant;
-  std::shared_ptr<SymInts> sym;
+  std::shared_ptr<SymInts> sym = nullptr;
 };
 
 class GraphBuilder {
