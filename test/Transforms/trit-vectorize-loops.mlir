@@ -233,3 +233,65 @@ func.func @short_and_tanh(%a: memref<8xf32>, %b: memref<64xf32>) {
   }
   return
 }
+
+// -----
+
+// A maximum through memory (absmax over a dynamic row): lanes of partial
+// maxima from -inf, one vector.reduction, then into the element; the rest
+// in the scalar loop, through memory as before.
+// CHECK-LABEL: func.func @absmax(
+// CHECK-SAME: %[[X:[^:]*]]: memref<?x?xf32>, %[[OUT:[^:]*]]: memref<?xf32>
+// CHECK: %[[NINF:.*]] = arith.constant dense<0xFF800000> : vector<16xf32>
+// CHECK: %[[ACC:.*]] = scf.for %[[J:.*]] = {{.*}} iter_args(%[[A:.*]] = %[[NINF]]) -> (vector<16xf32>) {
+// CHECK-NEXT: %[[V:.*]] = vector.load %[[X]][%{{.*}}, %[[J]]]
+// CHECK-NEXT: %[[ABS:.*]] = math.absf %[[V]] : vector<16xf32>
+// CHECK-NEXT: %[[M:.*]] = arith.maximumf %[[A]], %[[ABS]] : vector<16xf32>
+// CHECK-NEXT: scf.yield %[[M]]
+// CHECK: %[[R:.*]] = vector.reduction <maximumf>, %[[ACC]] : vector<16xf32> into f32
+// CHECK-NEXT: %[[OLD:.*]] = memref.load %[[OUT]][%{{.*}}]
+// CHECK-NEXT: %[[NEW:.*]] = arith.maximumf %[[OLD]], %[[R]] : f32
+// CHECK-NEXT: memref.store %[[NEW]], %[[OUT]][%{{.*}}]
+// CHECK: scf.for
+// CHECK: memref.load %[[X]]
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f32
+func.func @absmax(%x: memref<?x?xf32>, %out: memref<?xf32>, %m: index, %n: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  scf.for %i = %c0 to %m step %c1 {
+    scf.for %j = %c0 to %n step %c1 {
+      %v = memref.load %x[%i, %j] : memref<?x?xf32>
+      %a = math.absf %v : f32
+      %acc = memref.load %out[%i] : memref<?xf32>
+      %s = arith.maximumf %a, %acc : f32
+      memref.store %s, %out[%i] : memref<?xf32>
+    }
+  }
+  return
+}
+
+// -----
+
+// Must not fire: a sum through memory (vector lanes would change its
+// order), and a maximum whose element is also read elsewhere in the loop.
+// CHECK-LABEL: func.func @sum_and_reread(
+// CHECK-NOT: vector.
+func.func @sum_and_reread(%x: memref<64xf32>, %out: memref<1xf32>, %copy: memref<64xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c64 = arith.constant 64 : index
+  scf.for %j = %c0 to %c64 step %c1 {
+    %v = memref.load %x[%j] : memref<64xf32>
+    %acc = memref.load %out[%c0] : memref<1xf32>
+    %s = arith.addf %acc, %v : f32
+    memref.store %s, %out[%c0] : memref<1xf32>
+  }
+  scf.for %j = %c0 to %c64 step %c1 {
+    %v = memref.load %x[%j] : memref<64xf32>
+    %acc = memref.load %out[%c0] : memref<1xf32>
+    %s = arith.maximumf %acc, %v : f32
+    memref.store %s, %out[%c0] : memref<1xf32>
+    %again = memref.load %out[%c0] : memref<1xf32>
+    memref.store %again, %copy[%j] : memref<64xf32>
+  }
+  return
+}

@@ -64,7 +64,16 @@ bool isLaneWiseOp(Operation *op) {
 }
 
 /// How a loop body's ops are vectorized.
-enum class Kind { Vector, Invariant };
+enum class Kind { Vector, Invariant, Skip };
+
+/// A reduction through memory: `store combine(load C[I], p), C[I]` with
+/// loop-invariant I.
+struct Reduction {
+  memref::LoadOp load;
+  Operation *combine = nullptr;
+  memref::StoreOp store;
+  Value operand; // p
+};
 
 class LoopVectorizer {
 public:
@@ -104,6 +113,11 @@ public:
       auto store = dyn_cast<memref::StoreOp>(op);
       if (!store)
         continue;
+      if (invariantIndices(store.getIndices())) {
+        if (reduction.store || !matchReduction(store))
+          return false;
+        continue;
+      }
       if (!definedOutside(store.getMemRef()) ||
           !isVectorAccessible(store.getMemRefType()) ||
           !vectorIndices(store.getIndices()))
@@ -114,10 +128,20 @@ public:
         return false;
     }
 
+    if (reduction.store) {
+      kinds[reduction.load] = Kind::Skip;
+      kinds[reduction.combine] = Kind::Skip;
+      kinds[reduction.store] = Kind::Skip;
+    }
     for (Operation &op : loop.getBody()->without_terminator()) {
+      if (kinds.lookup(&op) == Kind::Skip)
+        continue;
       if (auto load = dyn_cast<memref::LoadOp>(op)) {
         Value memref = load.getMemRef();
         if (!definedOutside(memref))
+          return false;
+        // The reduction's memory is read by the reduction only.
+        if (reduction.store && memref == reduction.store.getMemRef())
           return false;
         auto it = stored.find(memref);
         if (it != stored.end()) {
@@ -155,8 +179,43 @@ public:
     for (OpOperand &use : iv.getUses())
       if (!isa<memref::LoadOp, memref::StoreOp>(use.getOwner()))
         return false;
+    // The reduction's memory is written by the reduction only.
+    if (reduction.store && stored.count(reduction.store.getMemRef()))
+      return false;
     // Something must be stored for the loop to do anything vectorizable.
-    return !stored.empty();
+    return !stored.empty() || reduction.store;
+  }
+
+  /// Whether `store` (at loop-invariant indices) ends a reduction: it
+  /// stores `combine(load, p)` (maximumf or minimumf, in either order)
+  /// where `load` reads the same element and has no other use, and `p`
+  /// does not depend on it. Fills `reduction`. Sums stay sequential: the
+  /// maximum and minimum are the same in any order, a sum is not (and the
+  /// loop's order matches PyTorch's results more closely than lanes do).
+  bool matchReduction(memref::StoreOp store) {
+    Operation *combine = store.getValue().getDefiningOp();
+    if (!combine || combine->getBlock() != loop.getBody() ||
+        !isa<arith::MaximumFOp, arith::MinimumFOp>(combine) ||
+        !combine->hasOneUse() || !isLaneType(combine->getResult(0).getType()))
+      return false;
+    // Fast-math flags would let the combine change meaning; none expected.
+    if (auto fm = dyn_cast<arith::ArithFastMathInterface>(combine))
+      if (fm.getFastMathFlagsAttr() &&
+          fm.getFastMathFlagsAttr().getValue() != arith::FastMathFlags::none)
+        return false;
+    for (unsigned i = 0; i < 2; ++i) {
+      auto load = combine->getOperand(i).getDefiningOp<memref::LoadOp>();
+      if (!load || load.getMemRef() != store.getMemRef() ||
+          !llvm::equal(load.getIndices(), store.getIndices()) ||
+          !load->hasOneUse() || load->getBlock() != loop.getBody())
+        continue;
+      Value other = combine->getOperand(1 - i);
+      if (other == load.getResult())
+        return false;
+      reduction = {load, combine, store, other};
+      return true;
+    }
+    return false;
   }
 
   /// Rewrites the loop: a loop of step `lanes` over whole vectors, then the
@@ -174,9 +233,24 @@ public:
     Value whole = b.createOrFold<arith::MulIOp>(
         loc, b.createOrFold<arith::DivUIOp>(loc, count, step), step);
     Value vectorEnd = b.createOrFold<arith::AddIOp>(loc, lb, whole);
-    auto vectorLoop = scf::ForOp::create(b, loc, lb, vectorEnd, step);
-
-    b.setInsertionPoint(vectorLoop.getBody()->getTerminator());
+    SmallVector<Value> inits;
+    VectorType accType;
+    if (reduction.store) {
+      // The combine's identity in every lane: -inf for the maximum, +inf
+      // for the minimum.
+      Type element = reduction.combine->getResult(0).getType();
+      accType = VectorType::get({lanes}, element);
+      auto f = cast<FloatType>(element);
+      APFloat identity = APFloat::getInf(
+          f.getFloatSemantics(), isa<arith::MaximumFOp>(reduction.combine));
+      inits.push_back(arith::ConstantOp::create(
+          b, loc, DenseElementsAttr::get(accType, identity)));
+    }
+    auto vectorLoop = scf::ForOp::create(b, loc, lb, vectorEnd, step, inits);
+    if (!reduction.store)
+      b.setInsertionPoint(vectorLoop.getBody()->getTerminator());
+    else
+      b.setInsertionPointToStart(vectorLoop.getBody());
     IRMapping map;
     map.map(loop.getInductionVar(), vectorLoop.getInductionVar());
     auto vectorOf = [&](Value scalar) -> Value {
@@ -188,6 +262,8 @@ public:
       return vector::BroadcastOp::create(b, loc, type, scalar);
     };
     for (Operation &op : loop.getBody()->without_terminator()) {
+      if (kinds.lookup(&op) == Kind::Skip)
+        continue;
       if (auto store = dyn_cast<memref::StoreOp>(op)) {
         SmallVector<Value> indices =
             llvm::map_to_vector(store.getIndices(), [&](Value v) {
@@ -226,6 +302,35 @@ public:
       map.map(op.getResults(), vectorOp->getResults());
     }
 
+    if (reduction.store) {
+      // The lanes' partial results, combined once per vector, then into
+      // the element after the loop (the rest of the loop continues from
+      // there, through memory).
+      Value acc = vectorLoop.getRegionIterArgs()[0];
+      OperationState state(reduction.combine->getLoc(),
+                           reduction.combine->getName());
+      state.operands = {acc, vectorOf(reduction.operand)};
+      state.types = {accType};
+      state.attributes = reduction.combine->getAttrs();
+      scf::YieldOp::create(b, loc, b.create(state)->getResult(0));
+      b.setInsertionPointAfter(vectorLoop);
+      vector::CombiningKind kind = isa<arith::MaximumFOp>(reduction.combine)
+                                       ? vector::CombiningKind::MAXIMUMF
+                                       : vector::CombiningKind::MINIMUMF;
+      Value lanesResult =
+          vector::ReductionOp::create(b, loc, kind, vectorLoop.getResult(0));
+      Value before = memref::LoadOp::create(
+          b, loc, reduction.load.getMemRef(), reduction.load.getIndices());
+      OperationState last(reduction.combine->getLoc(),
+                          reduction.combine->getName());
+      last.operands = {before, lanesResult};
+      last.types = {accType.getElementType()};
+      last.attributes = reduction.combine->getAttrs();
+      memref::StoreOp::create(b, loc, b.create(last)->getResult(0),
+                              reduction.store.getMemRef(),
+                              reduction.store.getIndices());
+    }
+
     // The rest runs in the original loop.
     std::optional<int64_t> lbInt = getConstantIntValue(lb);
     std::optional<int64_t> ubInt = getConstantIntValue(ub);
@@ -240,6 +345,7 @@ private:
   scf::ForOp loop;
   int64_t lanes;
   DenseMap<Operation *, Kind> kinds;
+  Reduction reduction;
 };
 
 struct TritVectorizeLoopsPass

@@ -338,11 +338,16 @@ def TritVectorizeLoopsPass : Pass<"trit-vectorize-loops", "func::FuncOp"> {
 
     and whose induction variable has no other use. A memref the loop
     stores to may be loaded only at the indices it is stored at (in place).
-    The loop becomes a loop of step `lanes` over the whole vectors and the
-    original loop over the rest (none when the trip count is a known
-    multiple of `lanes`). Loops with fewer than `lanes` iterations, loops
-    carrying values (reductions, whose order would change) and anything
-    else are left as they are.
+    One maximum or minimum through memory, `C[I] = maximumf(C[I], p)` with
+    loop-invariant `I` (what `linalg.reduce` over the last dimension
+    becomes: absmax, softmax's max), is also vectorized: lanes of partial
+    maxima, one `vector.reduction` after the loop, then into `C[I]`; the
+    result is the same in any order. The loop becomes a loop of step
+    `lanes` over the whole vectors and the original loop over the rest
+    (none when the trip count is a known multiple of `lanes`). Loops with
+    fewer than `lanes` iterations, sums (whose order would change: the
+    loop's order also matches PyTorch's results more closely), loops
+    carrying values and anything else are left as they are.
 
     Memrefs are assumed not to overlap partially: bufferization gives an
     op an output buffer that is either distinct from its inputs or the
