@@ -185,12 +185,25 @@ Value GraphBuilder::createConstant(const ConstTensor &data, StringRef name) {
     std::string key = "onnx_";
     for (char c : name)
       key += llvm::isAlnum(c) ? c : '_';
-    attr = cast<TypedAttr>(DenseF32ResourceElementsAttr::get(
-        type, key,
-        HeapAsmResourceBlob::allocateAndCopyInferAlign(
-            ArrayRef<float>(data.floats))));
+    AsmResourceBlob blob;
+    if (data.owner) {
+      // Mapped external data: the blob is the mapping (no copy), kept
+      // alive by the deleter for as long as the blob lives.
+      ArrayRef<float> view = data.view;
+      blob = AsmResourceBlob(
+          ArrayRef<char>(reinterpret_cast<const char *>(view.data()),
+                         view.size() * sizeof(float)),
+          alignof(float),
+          [owner = data.owner](void *, size_t, size_t) {},
+          /*dataIsMutable=*/false);
+    } else {
+      blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(
+          ArrayRef<float>(data.floats));
+    }
+    attr = cast<TypedAttr>(
+        DenseF32ResourceElementsAttr::get(type, key, std::move(blob)));
   } else if (data.isFloat()) {
-    attr = DenseElementsAttr::get(type, ArrayRef<float>(data.floats));
+    attr = DenseElementsAttr::get(type, data.floatData());
   } else {
     unsigned width = data.elementType.getIntOrFloatBitWidth();
     SmallVector<APInt> ints;
@@ -473,7 +486,7 @@ Value GraphBuilder::transpose(Value v, ArrayRef<int64_t> perm) {
 LogicalResult GraphBuilder::addInitializers(const onnx::GraphProto &graph) {
   for (const onnx::TensorProto &tensor : graph.initializer()) {
     std::optional<ConstTensor> data =
-        decodeTensor(context, tensor, modelDir, error);
+        decodeTensor(context, tensor, modelDir, error, &externalFiles);
     if (!data)
       return failure();
     data->name = tensor.name();

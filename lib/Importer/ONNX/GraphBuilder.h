@@ -17,6 +17,7 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/MemoryBuffer.h"
 
 #include "onnx/onnx_pb.h"
 
@@ -36,21 +37,36 @@ struct ConstTensor {
   Type elementType;
   std::vector<float> floats;
   std::vector<int64_t> ints;
+  /// f32 external data used where it lies: `view` into the mapped file
+  /// that `owner` keeps alive (`floats` is then empty).
+  ArrayRef<float> view;
+  std::shared_ptr<llvm::MemoryBuffer> owner;
   /// The ONNX name it came from (names its resource blob).
   std::string name;
 
   bool isFloat() const { return isa<FloatType>(elementType); }
   int64_t numElements() const;
+  /// The f32 elements, whichever storage holds them.
+  ArrayRef<float> floatData() const {
+    return owner ? view : ArrayRef<float>(floats);
+  }
   /// Element `i` as a double, whichever storage holds it.
-  double at(int64_t i) const { return isFloat() ? floats[i] : ints[i]; }
+  double at(int64_t i) const { return isFloat() ? floatData()[i] : ints[i]; }
 };
 
+/// The external data files of one model, each mapped once.
+using ExternalDataFiles =
+    llvm::StringMap<std::shared_ptr<llvm::MemoryBuffer>>;
+
 /// Decodes `tensor` (inline, raw or external data relative to `modelDir`).
-/// On failure sets `error`.
+/// f32 external data is used in place (mapped, not copied) where aligned;
+/// `files` (if given) maps each external file once. On failure sets
+/// `error`.
 std::optional<ConstTensor> decodeTensor(MLIRContext *context,
                                         const onnx::TensorProto &tensor,
                                         StringRef modelDir,
-                                        std::string &error);
+                                        std::string &error,
+                                        ExternalDataFiles *files = nullptr);
 
 /// The MLIR element type of an ONNX data type; null if unsupported.
 Type convertElementType(MLIRContext *context, int32_t dataType);
@@ -177,6 +193,7 @@ private:
   LogicalResult convertNode(const onnx::NodeProto &node);
 
   llvm::StringMap<OnnxValue> values;
+  ExternalDataFiles externalFiles;
   DenseMap<std::pair<Value, int64_t>, Value> dims;
   DenseMap<int64_t, Value> indexConstants;
   unsigned constantCounter = 0;

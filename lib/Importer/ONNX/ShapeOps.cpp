@@ -372,7 +372,7 @@ LogicalResult convertConstantOfShape(GraphBuilder &g) {
     // A size known only at run time: a filled tensor.
     TypedAttr attr =
         value.isFloat()
-            ? TypedAttr(FloatAttr::get(value.elementType, value.floats[0]))
+            ? TypedAttr(FloatAttr::get(value.elementType, value.floatData()[0]))
             : TypedAttr(IntegerAttr::get(value.elementType, value.ints[0]));
     g.setOutput(0, g.filled(symShape->elements, value.elementType, attr));
     return success();
@@ -385,7 +385,7 @@ LogicalResult convertConstantOfShape(GraphBuilder &g) {
   out->elementType = value.elementType;
   int64_t n = out->numElements();
   if (value.isFloat())
-    out->floats.assign(n, value.floats[0]);
+    out->floats.assign(n, value.floatData()[0]);
   else
     out->ints.assign(n, value.ints[0]);
   g.setOutput(0, OnnxValue{Value(), out});

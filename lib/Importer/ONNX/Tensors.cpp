@@ -128,7 +128,8 @@ void decodeRaw(const char *bytes, int64_t count, int32_t dataType,
 std::optional<ConstTensor>
 mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
                                       const onnx::TensorProto &tensor,
-                                      StringRef modelDir, std::string &error) {
+                                      StringRef modelDir, std::string &error,
+                                      ExternalDataFiles *files) {
   ConstTensor out;
   int32_t dataType = tensor.data_type();
   out.elementType = convertElementType(context, dataType);
@@ -175,12 +176,23 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
     }
     SmallString<256> path(modelDir);
     llvm::sys::path::append(path, location);
-    auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-    if (!file) {
-      error = "tensor '" + tensor.name() + "': cannot read external data '" +
-              std::string(path) + "': " + file.getError().message();
-      return std::nullopt;
+    std::shared_ptr<llvm::MemoryBuffer> buffer;
+    if (files) {
+      auto it = files->find(path);
+      if (it != files->end())
+        buffer = it->second;
+    }
+    if (!buffer) {
+      auto file = llvm::MemoryBuffer::getFile(
+          path, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+      if (!file) {
+        error = "tensor '" + tensor.name() + "': cannot read external data '" +
+                std::string(path) + "': " + file.getError().message();
+        return std::nullopt;
+      }
+      buffer = std::move(*file);
+      if (files)
+        (*files)[path] = buffer;
     }
     int64_t need = count * elementSize;
     if (length >= 0 && length != need) {
@@ -189,14 +201,24 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
               std::to_string(need) + " bytes)";
       return std::nullopt;
     }
-    if (offset < 0 || offset + need > int64_t((*file)->getBufferSize())) {
+    if (offset < 0 || offset + need > int64_t(buffer->getBufferSize())) {
       error = "tensor '" + tensor.name() + "': external data '" +
               std::string(path) + "' is too short (needs " +
               std::to_string(need) + " bytes at offset " +
               std::to_string(offset) + ")";
       return std::nullopt;
     }
-    decodeRaw((*file)->getBufferStart() + offset, count, dataType, out);
+    const char *start = buffer->getBufferStart() + offset;
+    // f32 on a little-endian host, aligned: the mapped bytes are the data.
+    if (dataType == onnx::TensorProto::FLOAT &&
+        llvm::sys::IsLittleEndianHost &&
+        reinterpret_cast<uintptr_t>(start) % alignof(float) == 0) {
+      out.view = ArrayRef<float>(reinterpret_cast<const float *>(start),
+                                 count);
+      out.owner = buffer;
+      return out;
+    }
+    decodeRaw(start, count, dataType, out);
     return out;
   }
 
