@@ -486,7 +486,7 @@ Value GraphBuilder::transpose(Value v, ArrayRef<int64_t> perm) {
 LogicalResult GraphBuilder::addInitializers(const onnx::GraphProto &graph) {
   for (const onnx::TensorProto &tensor : graph.initializer()) {
     std::optional<ConstTensor> data =
-        decodeTensor(context, tensor, modelDir, error, &externalFiles);
+        decodeTensor(context, tensor, modelDir, error, &sources);
     if (!data)
       return failure();
     data->name = tensor.name();

@@ -37,10 +37,11 @@ struct ConstTensor {
   Type elementType;
   std::vector<float> floats;
   std::vector<int64_t> ints;
-  /// f32 external data used where it lies: `view` into the mapped file
-  /// that `owner` keeps alive (`floats` is then empty).
+  /// f32 data used where it lies: `view` into a mapped external data file
+  /// or the model's protobuf, which `owner` keeps alive (`floats` is then
+  /// empty).
   ArrayRef<float> view;
-  std::shared_ptr<llvm::MemoryBuffer> owner;
+  std::shared_ptr<const void> owner;
   /// The ONNX name it came from (names its resource blob).
   std::string name;
 
@@ -54,19 +55,23 @@ struct ConstTensor {
   double at(int64_t i) const { return isFloat() ? floatData()[i] : ints[i]; }
 };
 
-/// The external data files of one model, each mapped once.
-using ExternalDataFiles =
-    llvm::StringMap<std::shared_ptr<llvm::MemoryBuffer>>;
+/// Where a model's tensor data can be used in place: its external data
+/// files, each mapped once, and the parsed model itself.
+struct TensorSources {
+  llvm::StringMap<std::shared_ptr<llvm::MemoryBuffer>> files;
+  /// Keeps the model's protobuf (its raw_data) alive; null: raw_data is
+  /// copied.
+  std::shared_ptr<const void> model;
+};
 
 /// Decodes `tensor` (inline, raw or external data relative to `modelDir`).
-/// f32 external data is used in place (mapped, not copied) where aligned;
-/// `files` (if given) maps each external file once. On failure sets
-/// `error`.
+/// Aligned f32 raw or external data is used in place (not copied) when
+/// `sources` says how to keep it alive. On failure sets `error`.
 std::optional<ConstTensor> decodeTensor(MLIRContext *context,
                                         const onnx::TensorProto &tensor,
                                         StringRef modelDir,
                                         std::string &error,
-                                        ExternalDataFiles *files = nullptr);
+                                        TensorSources *sources = nullptr);
 
 /// The MLIR element type of an ONNX data type; null if unsupported.
 Type convertElementType(MLIRContext *context, int32_t dataType);
@@ -193,7 +198,12 @@ private:
   LogicalResult convertNode(const onnx::NodeProto &node);
 
   llvm::StringMap<OnnxValue> values;
-  ExternalDataFiles externalFiles;
+
+public:
+  /// Where initializers' data can be used in place (set by the importer).
+  TensorSources sources;
+
+private:
   DenseMap<std::pair<Value, int64_t>, Value> dims;
   DenseMap<int64_t, Value> indexConstants;
   unsigned constantCounter = 0;

@@ -85,8 +85,11 @@ FailureOr<RankedTensorType> convertInputType(MLIRContext *context,
   return RankedTensorType::get(shape, elementType);
 }
 
+/// Imports `model`; its f32 weights' raw_data is used in place, so the
+/// module's resource blobs keep `model` alive (through `keepAlive`).
 OwningOpRef<ModuleOp> importModel(MLIRContext &context,
                                   const onnx::ModelProto &model,
+                                  std::shared_ptr<const void> keepAlive,
                                   StringRef modelDir, StringRef bufferName,
                                   const OnnxImportOptions &options,
                                   std::string &error) {
@@ -138,6 +141,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &context,
   b.setInsertionPointToStart(entry);
 
   GraphBuilder builder(&context, b, *opset, modelDir);
+  builder.sources.model = std::move(keepAlive);
   if (failed(builder.addInitializers(graph))) {
     error = builder.error;
     return nullptr;
@@ -166,13 +170,13 @@ OwningOpRef<ModuleOp> mlir::trit::importOnnxBuffer(
   std::string reason;
   OwningOpRef<ModuleOp> module;
   try {
-    onnx::ModelProto model;
+    auto model = std::make_shared<onnx::ModelProto>();
     if (std::optional<std::string> parseError =
-            parseModel(buffer, isText, model))
+            parseModel(buffer, isText, *model))
       reason = *parseError;
     else
-      module = importModel(context, model, modelDir, bufferName, options,
-                           reason);
+      module = importModel(context, *model, model, modelDir, bufferName,
+                           options, reason);
   } catch (const std::exception &e) {
     module = nullptr;
     reason = std::string("the ONNX library failed: ") + e.what();

@@ -123,13 +123,25 @@ void decodeRaw(const char *bytes, int64_t count, int32_t dataType,
     }
   }
 }
+/// Makes `out` a view of `count` f32 elements at `start` kept alive by
+/// `owner`, if they can be used as they lie: f32 on a little-endian host,
+/// aligned. Returns whether it did.
+bool viewInPlace(const char *start, int64_t count, int32_t dataType,
+                 std::shared_ptr<const void> owner, ConstTensor &out) {
+  if (dataType != onnx::TensorProto::FLOAT || !llvm::sys::IsLittleEndianHost ||
+      reinterpret_cast<uintptr_t>(start) % alignof(float) != 0)
+    return false;
+  out.view = ArrayRef<float>(reinterpret_cast<const float *>(start), count);
+  out.owner = std::move(owner);
+  return true;
+}
 } // namespace
 
 std::optional<ConstTensor>
 mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
                                       const onnx::TensorProto &tensor,
                                       StringRef modelDir, std::string &error,
-                                      ExternalDataFiles *files) {
+                                      TensorSources *sources) {
   ConstTensor out;
   int32_t dataType = tensor.data_type();
   out.elementType = convertElementType(context, dataType);
@@ -177,9 +189,9 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
     SmallString<256> path(modelDir);
     llvm::sys::path::append(path, location);
     std::shared_ptr<llvm::MemoryBuffer> buffer;
-    if (files) {
-      auto it = files->find(path);
-      if (it != files->end())
+    if (sources) {
+      auto it = sources->files.find(path);
+      if (it != sources->files.end())
         buffer = it->second;
     }
     if (!buffer) {
@@ -191,8 +203,8 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
         return std::nullopt;
       }
       buffer = std::move(*file);
-      if (files)
-        (*files)[path] = buffer;
+      if (sources)
+        sources->files[path] = buffer;
     }
     int64_t need = count * elementSize;
     if (length >= 0 && length != need) {
@@ -209,16 +221,8 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
       return std::nullopt;
     }
     const char *start = buffer->getBufferStart() + offset;
-    // f32 on a little-endian host, aligned: the mapped bytes are the data.
-    if (dataType == onnx::TensorProto::FLOAT &&
-        llvm::sys::IsLittleEndianHost &&
-        reinterpret_cast<uintptr_t>(start) % alignof(float) == 0) {
-      out.view = ArrayRef<float>(reinterpret_cast<const float *>(start),
-                                 count);
-      out.owner = buffer;
-      return out;
-    }
-    decodeRaw(start, count, dataType, out);
+    if (!viewInPlace(start, count, dataType, buffer, out))
+      decodeRaw(start, count, dataType, out);
     return out;
   }
 
@@ -226,7 +230,9 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
     const std::string &raw = tensor.raw_data();
     if (int64_t(raw.size()) != count * elementSize)
       return sizeMismatch(raw.size() / elementSize);
-    decodeRaw(raw.data(), count, dataType, out);
+    if (!sources || !sources->model ||
+        !viewInPlace(raw.data(), count, dataType, sources->model, out))
+      decodeRaw(raw.data(), count, dataType, out);
     return out;
   }
 
