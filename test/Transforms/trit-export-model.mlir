@@ -95,6 +95,7 @@ func.func @main(%ids: tensor<1x4xi64>, %extra: index) -> tensor<1x4x8xf32> {
 // A KV-cache model (Hugging Face-style: a key and a value per layer, here
 // one layer): the graph becomes private and trit_forward_cached stacks the
 // cache tensors into one argument and one result.
+// (Its logits are no LM head's: no trit_forward_cached_last.)
 // CHECK-LABEL: func.func private @trit_forward_graph(
 // CHECK-LABEL: func.func @trit_forward_cached(
 // CHECK-SAME: %[[IDS:.*]]: tensor<?x?xi64>, %[[CACHE:.*]]: tensor<2x?x3x?x4xf32>) -> (tensor<?x?x5xf32>, tensor<2x?x3x?x4xf32>) attributes {llvm.emit_c_interface}
@@ -110,6 +111,7 @@ func.func @main(%ids: tensor<1x4xi64>, %extra: index) -> tensor<1x4x8xf32> {
 // CHECK: arith.constant 3 : i64
 // CHECK-LABEL: func.func @trit_compiled_kv_head_dim() -> i64
 // CHECK: arith.constant 4 : i64
+// CHECK-NOT: trit_forward_cached_last
 func.func @main(%ids: tensor<?x?xi64>, %k: tensor<?x3x?x4xf32>, %v: tensor<?x3x?x4xf32>)
     -> (tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>) {
   %c0 = arith.constant 0 : index
@@ -117,5 +119,54 @@ func.func @main(%ids: tensor<?x?xi64>, %k: tensor<?x3x?x4xf32>, %v: tensor<?x3x?
   %b = tensor.dim %ids, %c0 : tensor<?x?xi64>
   %t = tensor.dim %ids, %c1 : tensor<?x?xi64>
   %l = tensor.empty(%b, %t) : tensor<?x?x5xf32>
+  return %l, %k, %v : tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>
+}
+
+// -----
+
+// A KV-cache model whose logits come from an LM head in the importer's form
+// (collapse [B, T, K] -> matmul by a constant -> expand to [B, T, V]): the
+// graph takes the first row its logits start at, and computes the head on
+// rows [first, T) only. trit_forward_cached passes 0;
+// trit_forward_cached_last passes T - 1 (logits [B, 1, V], for
+// generation). One graph, so the weights are not duplicated.
+// CHECK-LABEL: func.func private @trit_forward_graph(
+// CHECK-SAME: %[[FIRST:[^:]*]]: index) -> (tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>)
+// CHECK: %[[X:.*]] = tensor.empty(%{{.*}}, %{{.*}}) : tensor<?x?x8xf32>
+// CHECK: %[[B:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x8xf32>
+// CHECK: %[[T:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x?x8xf32>
+// CHECK-NEXT: %[[N:.*]] = arith.subi %[[T]], %[[FIRST]] : index
+// CHECK-NEXT: %[[ROWS:.*]] = tensor.extract_slice %[[X]][0, %[[FIRST]], 0] [%[[B]], %[[N]], 8] [1, 1, 1] : tensor<?x?x8xf32> to tensor<?x?x8xf32>
+// CHECK-NEXT: %[[FLAT:.*]] = tensor.collapse_shape %[[ROWS]] {{\[}}[0, 1], [2]] : tensor<?x?x8xf32> into tensor<?x8xf32>
+// CHECK: %[[Y:.*]] = linalg.matmul ins(%[[FLAT]], %{{.*}} : tensor<?x8xf32>, tensor<8x5xf32>)
+// CHECK-NEXT: %[[L:.*]] = tensor.expand_shape %[[Y]] {{\[}}[0, 1], [2]] output_shape [%[[B]], %[[N]], 5] : tensor<?x5xf32> into tensor<?x?x5xf32>
+// CHECK-NOT: linalg.matmul
+// CHECK: return %[[L]]
+// CHECK-LABEL: func.func @trit_forward_cached(
+// CHECK-SAME: -> (tensor<?x?x5xf32>, tensor<2x?x3x?x4xf32>)
+// CHECK: %[[ZERO:.*]] = arith.constant 0 : index
+// CHECK-NEXT: call @trit_forward_graph(%{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
+// CHECK-LABEL: func.func @trit_forward_cached_last(
+// CHECK-SAME: %[[IDS:[^:]*]]: tensor<?x?xi64>, %{{.*}}: tensor<2x?x3x?x4xf32>) -> (tensor<?x1x5xf32>, tensor<2x?x3x?x4xf32>)
+// CHECK: %[[LEN:.*]] = tensor.dim %[[IDS]], %[[ONE:.*]] : tensor<?x?xi64>
+// CHECK-NEXT: %[[LASTROW:.*]] = arith.subi %[[LEN]], %[[ONE]] : index
+// CHECK-NEXT: %[[R:.*]]:3 = call @trit_forward_graph(%{{.*}}, %{{.*}}, %{{.*}}, %[[LASTROW]])
+// CHECK: %[[LOGITS:.*]] = tensor.cast %[[R]]#0 : tensor<?x?x5xf32> to tensor<?x1x5xf32>
+// CHECK: return %[[LOGITS]]
+func.func @main(%ids: tensor<?x?xi64>, %k: tensor<?x3x?x4xf32>, %v: tensor<?x3x?x4xf32>)
+    -> (tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %ids, %c0 : tensor<?x?xi64>
+  %t = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %x = tensor.empty(%b, %t) : tensor<?x?x8xf32>
+  %c = tensor.collapse_shape %x [[0, 1], [2]] : tensor<?x?x8xf32> into tensor<?x8xf32>
+  %w = arith.constant dense<1.0> : tensor<8x5xf32>
+  %bt = arith.muli %b, %t : index
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty(%bt) : tensor<?x5xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<?x5xf32>) -> tensor<?x5xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<?x8xf32>, tensor<8x5xf32>) outs(%f : tensor<?x5xf32>) -> tensor<?x5xf32>
+  %l = tensor.expand_shape %y [[0, 1], [2]] output_shape [%b, %t, 5] : tensor<?x5xf32> into tensor<?x?x5xf32>
   return %l, %k, %v : tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>
 }

@@ -33,6 +33,11 @@
 |* past is [n, batch, heads, past_len, head_dim] (past_len may be 0); out   *|
 |* receives the logits and the cache extended by the ids, [n, batch, heads, *|
 |* past_len + seq, head_dim], both malloc'ed by the model.                  *|
+|*                                                                          *|
+|* It may also export _mlir_ciface_trit_forward_cached_last, with the same  *|
+|* signature and cache, whose logits are the last token's only, [batch, 1,  *|
+|* vocab]: trit_generate uses it (the LM head then runs on one token of a   *|
+|* prompt, not all of them).                                                *|
 \*===----------------------------------------------------------------------===*/
 
 #ifndef TRIT_RUNTIME_H

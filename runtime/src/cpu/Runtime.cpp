@@ -53,6 +53,9 @@ struct trit_model {
   ForwardFn *forward = nullptr;
   /// KV-cache models: trit_forward_cached and the cache's shape.
   CachedFn *cached = nullptr;
+  /// trit_forward_cached_last, if the model has it: the same, with the
+  /// logits of the last token only (what generation needs).
+  CachedFn *cachedLast = nullptr;
   int64_t kvTensors = 0, kvHeads = 0, kvHeadDim = 0;
   /// The mapped weights file of a --weights=external binary.
   void *weights = nullptr;
@@ -211,6 +214,9 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   m->context = context();
   m->forward = forward;
   m->cached = cached;
+  if (cached)
+    m->cachedLast = reinterpret_cast<CachedFn *>(
+        symbol("_mlir_ciface_trit_forward_cached_last"));
   if (cached) {
     auto *tensors = reinterpret_cast<SizeFn *>(symbol("trit_compiled_kv_tensors"));
     auto *heads = reinterpret_cast<SizeFn *>(symbol("trit_compiled_kv_heads"));
@@ -330,10 +336,13 @@ trit_status takeLogits(const trit_model *model, trit_memref3_f32 &result,
 
 /// Runs trit_forward_cached on ids [batch, seq] after `past` (null: an
 /// empty cache); writes the logits to `logits` (if not null) and the
-/// extended cache to `*present`, which the caller frees.
+/// extended cache to `*present`, which the caller frees. With `lastOnly`
+/// the logits are those of the last token ([batch, 1, vocab]), computed
+/// alone where the model has trit_forward_cached_last.
 trit_status runCached(trit_model *model, const int64_t *ids, int64_t batch,
                       int64_t seq, const trit_memref5_f32 *past,
-                      float *logits, trit_memref5_f32 *present) {
+                      float *logits, trit_memref5_f32 *present,
+                      bool lastOnly = false) {
   static float emptyCache[1];
   trit_memref5_f32 in{};
   if (past) {
@@ -352,7 +361,8 @@ trit_status runCached(trit_model *model, const int64_t *ids, int64_t batch,
   int64_t pastLength = in.sizes[3];
   trit_memref2_i64 idsIn = idsDescriptor(ids, batch, seq);
   trit_cached_result out{};
-  model->cached(&out, &idsIn, &in);
+  bool last = lastOnly && model->cachedLast;
+  (last ? model->cachedLast : model->cached)(&out, &idsIn, &in);
   const trit_memref5_f32 &cache = out.cache;
   if (!cache.aligned || cache.sizes[0] != model->kvTensors ||
       cache.sizes[1] != batch || cache.sizes[2] != model->kvHeads ||
@@ -365,7 +375,11 @@ trit_status runCached(trit_model *model, const int64_t *ids, int64_t batch,
                                      "shape");
   }
   *present = cache;
-  if (trit_status status = takeLogits(model, out.logits, batch, seq, 0, logits)) {
+  // Logits rows [firstRow, rows) of what the model returned.
+  int64_t rows = last ? 1 : seq;
+  int64_t firstRow = lastOnly && !last ? seq - 1 : 0;
+  if (trit_status status =
+          takeLogits(model, out.logits, batch, rows, firstRow, logits)) {
     std::free(cache.allocated);
     return status;
   }
@@ -445,9 +459,11 @@ extern "C" int64_t trit_session_length(const trit_session *session) {
   return session ? static_cast<int64_t>(session->tokens.size()) : 0;
 }
 
-extern "C" trit_status trit_session_append(trit_session *session,
-                                           const int64_t *ids, int64_t count,
-                                           float *logits) {
+namespace {
+/// trit_session_append; with `lastOnly`, `logits` gets the last new
+/// token's row only.
+trit_status appendTokens(trit_session *session, const int64_t *ids,
+                         int64_t count, float *logits, bool lastOnly) {
   if (!session || !ids)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
                 "trit_session_append: null argument");
@@ -470,7 +486,7 @@ extern "C" trit_status trit_session_append(trit_session *session,
     if (trit_status status =
             runCached(model, ids, 1, count,
                       session->hasCache ? &session->cache : nullptr, logits,
-                      &present))
+                      &present, lastOnly))
       return status;
     if (session->hasCache)
       std::free(session->cache.allocated);
@@ -488,9 +504,17 @@ extern "C" trit_status trit_session_append(trit_session *session,
           trit_model_forward(model, all.data(), 1, seq, rows.data()))
     return status;
   if (logits)
-    std::copy(rows.begin() + length * model->vocab, rows.end(), logits);
+    std::copy(rows.begin() + (lastOnly ? seq - 1 : length) * model->vocab,
+              rows.end(), logits);
   session->tokens = std::move(all);
   return TRIT_OK;
+}
+} // namespace
+
+extern "C" trit_status trit_session_append(trit_session *session,
+                                           const int64_t *ids, int64_t count,
+                                           float *logits) {
+  return appendTokens(session, ids, count, logits, /*lastOnly=*/false);
 }
 
 extern "C" trit_status trit_generate(trit_model *model, const int64_t *prompt,
@@ -518,7 +542,8 @@ extern "C" trit_status trit_generate(trit_model *model, const int64_t *prompt,
   trit_session *session = nullptr;
   if (trit_status status = trit_session_create(model, &session))
     return status;
-  std::vector<float> logits(promptLen * model->vocab);
+  // The last token's logits are all that sampling needs.
+  std::vector<float> logits(model->vocab);
   uint64_t rng = sampling->seed;
   trit_timing local{};
   local.prompt_tokens = promptLen;
@@ -527,16 +552,16 @@ extern "C" trit_status trit_generate(trit_model *model, const int64_t *prompt,
   int64_t feedCount = promptLen;
   for (int64_t step = 0; step < maxNew; ++step) {
     auto start = Clock::now();
-    if (trit_status status =
-            trit_session_append(session, feed, feedCount, logits.data())) {
+    if (trit_status status = appendTokens(session, feed, feedCount,
+                                          logits.data(), /*lastOnly=*/true)) {
       trit_session_free(session);
       return status;
     }
     double seconds =
         std::chrono::duration<double>(Clock::now() - start).count();
     (step == 0 ? local.prefill_seconds : local.decode_seconds) += seconds;
-    int64_t next = trit_sample(logits.data() + (feedCount - 1) * model->vocab,
-                               model->vocab, sampling, &rng);
+    int64_t next =
+        trit_sample(logits.data(), model->vocab, sampling, &rng);
     if (next < 0) {
       trit_session_free(session);
       return TRIT_ERROR_INVALID_ARGUMENT;

@@ -9,6 +9,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
@@ -100,8 +101,26 @@ struct TritExportModelPass
 
     SymbolTable symbols(module);
     if (kvTensors > 0) {
-      if (failed(wrapCachedForward(module, symbols, forward, kvTensors, kvHeads,
-                                   kvHeadDim)))
+      if (symbols.lookup("trit_forward_cached") ||
+          symbols.lookup("trit_forward_cached_last"))
+        return fail("cannot be wrapped: 'trit_forward_cached' or "
+                    "'trit_forward_cached_last' exists already");
+      if (forward.getSymName() != "trit_forward_graph" &&
+          failed(symbols.rename(forward, "trit_forward_graph")))
+        return fail("cannot be renamed to 'trit_forward_graph'");
+      forward.setPrivate();
+      // Generation needs the logits of the last token only: when the LM
+      // head has the importer's form, the graph takes the first row it
+      // computes logits for, and a second wrapper asks for the last.
+      bool firstRow = addFirstRowArgument(forward);
+      if (failed(wrapCachedForward(module, forward, kvTensors, kvHeads,
+                                   kvHeadDim, "trit_forward_cached",
+                                   firstRow, /*lastOnly=*/false)))
+        return signalPassFailure();
+      if (firstRow && failed(wrapCachedForward(
+                          module, forward, kvTensors, kvHeads, kvHeadDim,
+                          "trit_forward_cached_last", firstRow,
+                          /*lastOnly=*/true)))
         return signalPassFailure();
     } else if (forward.getSymName() != "trit_forward") {
       if (symbols.lookup("trit_forward"))
@@ -156,20 +175,16 @@ struct TritExportModelPass
   /// graph's function, which becomes private: one cache argument whatever
   /// the number of layers, so that the runtime calls it with a fixed C
   /// signature.
-  LogicalResult wrapCachedForward(ModuleOp module, SymbolTable &symbols,
-                                  func::FuncOp forward, int64_t n,
-                                  int64_t heads, int64_t headDim) {
+  ///
+  /// With `firstRow` the graph's last argument is the first token row its
+  /// logits start at: 0, or the last row with `lastOnly` (the wrapper's
+  /// logits are then [batch, 1, vocab]).
+  LogicalResult wrapCachedForward(ModuleOp module, func::FuncOp forward,
+                                  int64_t n, int64_t heads, int64_t headDim,
+                                  StringRef wrapperName, bool firstRow,
+                                  bool lastOnly) {
     FunctionType type = forward.getFunctionType();
     Location loc = forward.getLoc();
-    if (symbols.lookup("trit_forward_cached")) {
-      forward.emitError("trit-export-model: 'trit_forward_cached' exists "
-                        "already");
-      return failure();
-    }
-    if (forward.getSymName() == "trit_forward_cached" ||
-        failed(symbols.rename(forward, "trit_forward_graph")))
-      return failure();
-    forward.setPrivate();
 
     auto ids = cast<RankedTensorType>(type.getInput(0));
     int64_t batch = ids.getDimSize(0);
@@ -177,9 +192,14 @@ struct TritExportModelPass
         {n, batch, heads, ShapedType::kDynamic, headDim}, b().getF32Type());
     OpBuilder builder(module.getBodyRegion());
     builder.setInsertionPointToEnd(module.getBody());
+    auto logitsType = cast<RankedTensorType>(type.getResult(0));
+    if (lastOnly)
+      logitsType = RankedTensorType::get(
+          {logitsType.getDimSize(0), 1, logitsType.getDimSize(2)},
+          logitsType.getElementType());
     auto wrapper = func::FuncOp::create(
-        builder, loc, "trit_forward_cached",
-        builder.getFunctionType({ids, stacked}, {type.getResult(0), stacked}));
+        builder, loc, wrapperName,
+        builder.getFunctionType({ids, stacked}, {logitsType, stacked}));
     wrapper->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
     Block *body = wrapper.addEntryBlock();
     builder.setInsertionPointToStart(body);
@@ -209,6 +229,16 @@ struct TritExportModelPass
       operands.push_back(tensor::ExtractSliceOp::create(
           builder, loc, pastType, cacheArg, offsets, sizes, strides));
     }
+    if (firstRow) {
+      Value row = arith::ConstantIndexOp::create(builder, loc, 0);
+      if (lastOnly) {
+        Value one = arith::ConstantIndexOp::create(builder, loc, 1);
+        row = arith::SubIOp::create(
+            builder, loc, tensor::DimOp::create(builder, loc, idsArg, one),
+            one);
+      }
+      operands.push_back(row);
+    }
     auto call = func::CallOp::create(builder, loc, forward, operands);
 
     // Stack the extended caches: [n, batch, heads, total, head_dim].
@@ -237,9 +267,99 @@ struct TritExportModelPass
       present = tensor::InsertSliceOp::create(builder, loc, part, present,
                                               offsets, sizes, strides);
     }
-    func::ReturnOp::create(builder, loc,
-                           ValueRange{call.getResult(0), present});
+    Value logits = call.getResult(0);
+    if (logits.getType() != logitsType)
+      logits = tensor::CastOp::create(builder, loc, logitsType, logits);
+    func::ReturnOp::create(builder, loc, ValueRange{logits, present});
     return success();
+  }
+
+  /// When the logits (result 0 of `graph`) come from an LM head in the
+  /// importer's form, `expand_shape(matmul(collapse_shape(x [B, T, K]), w))`
+  /// into a zero fill, gives `graph` a last argument `first` (index) and
+  /// computes the head on rows [first, T) of `x` only: logits [B, T - first,
+  /// V]. The wrappers pass 0, or T - 1 for generation, which needs the last
+  /// token's logits alone. Returns whether it did.
+  bool addFirstRowArgument(func::FuncOp graph) {
+    if (!graph.getBody().hasOneBlock())
+      return false;
+    auto ret = cast<func::ReturnOp>(graph.getBody().front().getTerminator());
+    auto expand = ret.getOperand(0).getDefiningOp<tensor::ExpandShapeOp>();
+    if (!expand || expand.getResultType().getRank() != 3 ||
+        expand.getSrcType().getRank() != 2)
+      return false;
+    auto matmul = expand.getSrc().getDefiningOp<linalg::MatmulOp>();
+    if (!matmul || matmul.hasUserDefinedMaps() ||
+        matmul.getInputs().size() != 2 || matmul->getNumResults() != 1 ||
+        !matmul->hasOneUse())
+      return false;
+    auto collapse =
+        matmul.getInputs()[0].getDefiningOp<tensor::CollapseShapeOp>();
+    auto fill = matmul.getOutputs()[0].getDefiningOp<linalg::FillOp>();
+    if (!collapse || !fill || collapse.getSrcType().getRank() != 3 ||
+        collapse.getReassociationIndices() !=
+            SmallVector<ReassociationIndices>{{0, 1}, {2}})
+      return false;
+
+    Location loc = matmul.getLoc();
+    Block &body = graph.getBody().front();
+    Value first = body.addArgument(IndexType::get(&getContext()), loc);
+    graph.setFunctionType(FunctionType::get(
+        &getContext(), body.getArgumentTypes(),
+        graph.getFunctionType().getResults()));
+
+    OpBuilder builder(expand);
+    Value x = collapse.getSrc();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto dim = [&](Value v, int64_t d) -> OpFoldResult {
+      auto type = cast<RankedTensorType>(v.getType());
+      if (!type.isDynamicDim(d))
+        return builder.getIndexAttr(type.getDimSize(d));
+      return tensor::DimOp::create(builder, loc, v, d).getResult();
+    };
+    OpFoldResult batch = dim(x, 0), k = dim(x, 2);
+    Value tokens = tensor::DimOp::create(builder, loc, x, 1);
+    Value count = arith::SubIOp::create(builder, loc, tokens, first);
+    OpFoldResult one = builder.getIndexAttr(1), zero = builder.getIndexAttr(0);
+    auto rowsType = RankedTensorType::get(
+        {xType.getDimSize(0), ShapedType::kDynamic, xType.getDimSize(2)},
+        xType.getElementType());
+    Value rows = tensor::ExtractSliceOp::create(
+        builder, loc, rowsType, x, ArrayRef<OpFoldResult>{zero, first, zero},
+        ArrayRef<OpFoldResult>{batch, count, k},
+        ArrayRef<OpFoldResult>{one, one, one});
+    Value flat = tensor::CollapseShapeOp::create(
+        builder, loc, rows, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+    Value w = matmul.getInputs()[1];
+    OpFoldResult vocab = dim(w, 1);
+    Value init = tensor::EmptyOp::create(
+        builder, loc,
+        ArrayRef<OpFoldResult>{tensor::DimOp::create(builder, loc, flat, 0)
+                                   .getResult(),
+                               vocab},
+        fill.getInputs()[0].getType());
+    init = linalg::FillOp::create(builder, loc, fill.getInputs()[0], init)
+               .getResult(0);
+    Value product =
+        linalg::MatmulOp::create(builder, loc, init.getType(),
+                                 ValueRange{flat, w}, ValueRange{init})
+            .getResult(0);
+    auto logitsType = cast<RankedTensorType>(expand.getResultType());
+    Value logits = tensor::ExpandShapeOp::create(
+        builder, loc,
+        RankedTensorType::get({logitsType.getDimSize(0), ShapedType::kDynamic,
+                               logitsType.getDimSize(2)},
+                              logitsType.getElementType()),
+        product, SmallVector<ReassociationIndices>{{0, 1}, {2}},
+        ArrayRef<OpFoldResult>{batch, count, vocab});
+    if (logits.getType() != logitsType)
+      logits = tensor::CastOp::create(builder, loc, logitsType, logits);
+    ret->setOperand(0, logits);
+    expand->erase();
+    matmul->erase();
+    if (collapse->use_empty())
+      collapse->erase();
+    return true;
   }
 
   OpBuilder b() { return OpBuilder(&getContext()); }
