@@ -184,8 +184,14 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
     `tensor<n x B x heads x ? x head_dim x f32>`, so that the runtime calls
     one fixed signature whatever the number of layers; the constants
     `trit_compiled_kv_tensors`, `trit_compiled_kv_heads` and
-    `trit_compiled_kv_head_dim` describe the cache. An entry of any other
-    signature is an error naming what does not fit.
+    `trit_compiled_kv_head_dim` describe the cache. When the logits come
+    from an LM head in the importer's form (`collapse_shape` of
+    `[B, T, K]`, `linalg.matmul` into a fill, `expand_shape` to
+    `[B, T, V]`), the graph also takes an index `first` and computes the
+    head on token rows `[first, T)` only; `trit_forward_cached` passes 0,
+    and a second wrapper `trit_forward_cached_last` passes `T - 1` and
+    returns logits `[B, 1, V]`: what generation needs. An entry of any
+    other signature is an error naming what does not fit.
 
     Example:
 
