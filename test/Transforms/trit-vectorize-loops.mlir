@@ -32,14 +32,15 @@ func.func @copy_static(%a: memref<?x64xf32>, %b: memref<?x64xf32, strided<[128, 
 
 // -----
 
-// A dynamic row length: whole vectors up to n / 16 * 16, then the original
-// loop for the rest. The per-row factor (its index does not use %j) and the
+// A dynamic row length: whole vectors up to max(n, 0) / 16 * 16 (a loop
+// that does not run stays so), then the original loop for the rest. The per-row factor (its index does not use %j) and the
 // constant are broadcast; the ops are the same, on vectors.
 // CHECK-LABEL: func.func @row_scale_dynamic(
 // CHECK-SAME: %[[X:[^:]*]]: memref<?x?xf32>, %[[S:[^:]*]]: memref<?xf32>, %[[Y:[^:]*]]: memref<?x?xf32>, %{{[^:]*}}: index, %[[N:[^:]*]]: index)
 // CHECK: scf.for %[[I:.*]] = %{{.*}} to %{{.*}} step %{{.*}} {
 // CHECK: %[[C16:.*]] = arith.constant 16 : index
-// CHECK: %[[Q:.*]] = arith.divui %[[N]], %[[C16]] : index
+// CHECK: %[[COUNT:.*]] = arith.maxsi %[[N]], %{{.*}} : index
+// CHECK: %[[Q:.*]] = arith.divui %[[COUNT]], %[[C16]] : index
 // CHECK: %[[END:.*]] = arith.muli %[[Q]], %[[C16]] : index
 // CHECK: scf.for %[[J:.*]] = %{{.*}} to %[[END]] step %[[C16]] {
 // CHECK-NEXT: %[[V:.*]] = vector.load %[[X]][%[[I]], %[[J]]] : memref<?x?xf32>, vector<16xf32>

@@ -226,10 +226,11 @@ public:
     Location loc = loop.getLoc();
     Value lb = loop.getLowerBound(), ub = loop.getUpperBound();
     Value step = arith::ConstantIndexOp::create(b, loc, lanes);
-    // vectorEnd = lb + (ub - lb) / lanes * lanes (ub >= lb in any loop
-    // that runs; a loop that does not run gets vectorEnd <= ub, and the
-    // vector loop does not run either).
-    Value count = b.createOrFold<arith::SubIOp>(loc, ub, lb);
+    // vectorEnd = lb + max(ub - lb, 0) / lanes * lanes: a loop that does
+    // not run (ub <= lb) gets vectorEnd = lb, and neither loop runs.
+    Value count = b.createOrFold<arith::MaxSIOp>(
+        loc, b.createOrFold<arith::SubIOp>(loc, ub, lb),
+        b.createOrFold<arith::ConstantIndexOp>(loc, 0));
     Value whole = b.createOrFold<arith::MulIOp>(
         loc, b.createOrFold<arith::DivUIOp>(loc, count, step), step);
     Value vectorEnd = b.createOrFold<arith::AddIOp>(loc, lb, whole);
