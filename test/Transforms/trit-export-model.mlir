@@ -170,3 +170,33 @@ func.func @main(%ids: tensor<?x?xi64>, %k: tensor<?x3x?x4xf32>, %v: tensor<?x3x?
   %l = tensor.expand_shape %y [[0, 1], [2]] output_shape [%b, %t, 5] : tensor<?x5xf32> into tensor<?x?x5xf32>
   return %l, %k, %v : tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>
 }
+
+// -----
+
+// The logits are also used inside the graph (by a tensor.dim here): the
+// head stays as it is, and there is no trit_forward_cached_last.
+// CHECK-LABEL: func.func private @trit_forward_graph(
+// CHECK-SAME: %{{[^:]*}}: tensor<?x3x?x4xf32>) -> (tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>)
+// CHECK: linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<?x8xf32>, tensor<8x5xf32>)
+// CHECK-NOT: tensor.extract_slice
+// CHECK-LABEL: func.func @trit_forward_cached(
+// CHECK-NOT: trit_forward_cached_last
+func.func @main(%ids: tensor<?x?xi64>, %k: tensor<?x3x?x4xf32>, %v: tensor<?x3x?x4xf32>)
+    -> (tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %ids, %c0 : tensor<?x?xi64>
+  %t = tensor.dim %ids, %c1 : tensor<?x?xi64>
+  %x = tensor.empty(%b, %t) : tensor<?x?x8xf32>
+  %c = tensor.collapse_shape %x [[0, 1], [2]] : tensor<?x?x8xf32> into tensor<?x8xf32>
+  %w = arith.constant dense<1.0> : tensor<8x5xf32>
+  %bt = arith.muli %b, %t : index
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty(%bt) : tensor<?x5xf32>
+  %f = linalg.fill ins(%z : f32) outs(%e : tensor<?x5xf32>) -> tensor<?x5xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<?x8xf32>, tensor<8x5xf32>) outs(%f : tensor<?x5xf32>) -> tensor<?x5xf32>
+  %l = tensor.expand_shape %y [[0, 1], [2]] output_shape [%b, %t, 5] : tensor<?x5xf32> into tensor<?x?x5xf32>
+  %s = tensor.dim %l, %c1 : tensor<?x?x5xf32>
+  %k2 = tensor.empty(%b, %s) : tensor<?x3x?x4xf32>
+  return %l, %k2, %v : tensor<?x?x5xf32>, tensor<?x3x?x4xf32>, tensor<?x3x?x4xf32>
+}

@@ -285,7 +285,8 @@ struct TritExportModelPass
       return false;
     auto ret = cast<func::ReturnOp>(graph.getBody().front().getTerminator());
     auto expand = ret.getOperand(0).getDefiningOp<tensor::ExpandShapeOp>();
-    if (!expand || expand.getResultType().getRank() != 3 ||
+    if (!expand || !expand->hasOneUse() ||
+        expand.getResultType().getRank() != 3 ||
         expand.getSrcType().getRank() != 2)
       return false;
     auto matmul = expand.getSrc().getDefiningOp<linalg::MatmulOp>();
