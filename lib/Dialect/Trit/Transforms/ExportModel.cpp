@@ -312,13 +312,8 @@ struct TritExportModelPass
     OpBuilder builder(expand);
     Value x = collapse.getSrc();
     auto xType = cast<RankedTensorType>(x.getType());
-    auto dim = [&](Value v, int64_t d) -> OpFoldResult {
-      auto type = cast<RankedTensorType>(v.getType());
-      if (!type.isDynamicDim(d))
-        return builder.getIndexAttr(type.getDimSize(d));
-      return tensor::DimOp::create(builder, loc, v, d).getResult();
-    };
-    OpFoldResult batch = dim(x, 0), k = dim(x, 2);
+    OpFoldResult batch = tensor::getMixedSize(builder, loc, x, 0);
+    OpFoldResult k = tensor::getMixedSize(builder, loc, x, 2);
     Value tokens = tensor::DimOp::create(builder, loc, x, 1);
     Value count = arith::SubIOp::create(builder, loc, tokens, first);
     OpFoldResult one = builder.getIndexAttr(1), zero = builder.getIndexAttr(0);
@@ -332,7 +327,7 @@ struct TritExportModelPass
     Value flat = tensor::CollapseShapeOp::create(
         builder, loc, rows, SmallVector<ReassociationIndices>{{0, 1}, {2}});
     Value w = matmul.getInputs()[1];
-    OpFoldResult vocab = dim(w, 1);
+    OpFoldResult vocab = tensor::getMixedSize(builder, loc, w, 1);
     Value init = tensor::EmptyOp::create(
         builder, loc,
         ArrayRef<OpFoldResult>{tensor::DimOp::create(builder, loc, flat, 0)

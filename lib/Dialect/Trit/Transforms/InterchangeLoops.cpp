@@ -24,12 +24,7 @@ namespace {
 
 bool hasUnitInnermostStride(Type type) {
   auto memref = dyn_cast<MemRefType>(type);
-  if (!memref || memref.getRank() == 0)
-    return false;
-  int64_t offset;
-  SmallVector<int64_t> strides;
-  return succeeded(memref.getStridesAndOffset(strides, offset)) &&
-         strides.back() == 1;
+  return memref && memref.getRank() > 0 && memref.isLastDimUnitStride();
 }
 
 /// The loop order that puts the dimension described in Passes.td innermost

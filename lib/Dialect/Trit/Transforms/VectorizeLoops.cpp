@@ -40,14 +40,8 @@ bool isLaneType(Type type) {
 /// neither i1 (a vector of i1 is packed bits, a memref of i1 bytes) nor
 /// index.
 bool isVectorAccessible(MemRefType type) {
-  if (type.getRank() == 0 || !isLaneType(type.getElementType()) ||
-      type.getElementType().isInteger(1))
-    return false;
-  int64_t offset;
-  SmallVector<int64_t> strides;
-  if (failed(type.getStridesAndOffset(strides, offset)))
-    return false;
-  return strides.back() == 1;
+  return type.getRank() > 0 && isLaneType(type.getElementType()) &&
+         !type.getElementType().isInteger(1) && type.isLastDimUnitStride();
 }
 
 /// The ops whose vector form computes each lane as the scalar op would.
