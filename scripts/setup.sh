@@ -24,6 +24,7 @@ APT_PACKAGES=(
   libomp-22-dev ninja-build cmake
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev
+  nlohmann-json3-dev libpcre2-dev libsentencepiece-dev
   python3 python3-numpy python3-torch python3-onnx python3-venv
 )
 TORCH2_REQUIREMENTS="$ROOT/python_frontend/requirements-torch2.txt"

@@ -40,3 +40,6 @@ config.substitutions.append(
     ("%fake_model", os.path.join(config.trit_obj_root, "lib",
                                  "libtrit_fake_model.so")))
 config.substitutions.append(("%python", config.trit_python))
+# Test inputs written by the project's Python (trit.hf's safetensors writer).
+config.substitutions.append(
+    ("%trit_pythonpath", os.path.join(config.trit_src_root, "python_frontend")))

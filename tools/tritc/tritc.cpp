@@ -36,7 +36,8 @@ llvm::cl::OptionCategory tritcCategory("tritc options");
 
 llvm::cl::opt<std::string>
     inputFile(llvm::cl::Positional,
-              llvm::cl::desc("<model.onnx|model.onnxtext|module.mlir>"),
+              llvm::cl::desc("<model.onnx|model.onnxtext|hf-directory|"
+                             "module.mlir>"),
               llvm::cl::Required, llvm::cl::cat(tritcCategory));
 
 llvm::cl::opt<std::string>
@@ -68,6 +69,23 @@ llvm::cl::opt<Emit> emit(
         clEnumValN(Emit::Ptx, "ptx", "not implemented yet (no GPU target)"),
         clEnumValN(Emit::Cubin, "cubin",
                    "not implemented yet (no GPU target)")));
+
+llvm::cl::opt<trit::InputFormat> inputFormat(
+    "input-format",
+    llvm::cl::desc("The model's format (default: told from the content; "
+                   "a .mlir file is MLIR)"),
+    llvm::cl::values(
+        clEnumValN(trit::InputFormat::Auto, "auto",
+                   "a directory with config.json is a Hugging Face "
+                   "checkpoint, anything else ONNX (default)"),
+        clEnumValN(trit::InputFormat::Onnx, "onnx",
+                   "ONNX protobuf (textual if the name ends in .onnxtext)"),
+        clEnumValN(trit::InputFormat::HuggingFace, "hf",
+                   "a Hugging Face directory: config.json and safetensors "
+                   "(BitNetForCausalLM, packed or master weights; 1bitLLM)"),
+        clEnumValN(trit::InputFormat::Gguf, "gguf",
+                   "a GGUF file (not implemented yet)")),
+    llvm::cl::init(trit::InputFormat::Auto), llvm::cl::cat(tritcCategory));
 
 llvm::cl::opt<std::string> target("target",
                                   llvm::cl::desc("Target: cpu (cuda is not "
@@ -104,14 +122,14 @@ llvm::cl::opt<std::string> lmHeadType(
     llvm::cl::init("f32"), llvm::cl::cat(tritcCategory));
 llvm::cl::opt<std::string>
     entry("entry",
-          llvm::cl::desc("The model's forward function (ONNX imports: "
-                         "main); for lib and exe it gets the runtime's "
-                         "model ABI"),
+          llvm::cl::desc("The model's forward function (imports: main); "
+                         "for lib and exe it gets the runtime's model ABI"),
           llvm::cl::init("main"), llvm::cl::cat(tritcCategory));
 llvm::cl::opt<int64_t> contextLength(
     "context-length",
     llvm::cl::desc("Longest sequence the model takes (0: its static "
-                   "sequence length, or 4096 for a dynamic one)"),
+                   "sequence length, or the checkpoint's "
+                   "max_position_embeddings, or 4096)"),
     llvm::cl::init(0), llvm::cl::cat(tritcCategory));
 
 enum class Weights { Embedded, External };
@@ -175,8 +193,10 @@ int main(int argc, char **argv) {
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "tritc: compiles a BitNet b1.58 model with trit\n\n"
-      "  Input: ONNX (.onnx, textual .onnxtext) or MLIR (.mlir) at the "
-      "graph or trit level.\n"
+      "  Input: ONNX (.onnx, textual .onnxtext), a Hugging Face directory "
+      "(config.json + safetensors), or MLIR (.mlir) at the graph or trit "
+      "level. A lib or exe from a checkpoint with a tokenizer gets it "
+      "beside it (OUTPUT.tokenizer.json or .tokenizer.model).\n"
       "  Stages: import -> trit-fuse-quantization -> trit-cpu-pipeline -> "
       "LLVM -> native code.\n");
   trit::applyPassManagerOptionsFromCommandLine();
@@ -240,7 +260,9 @@ int main(int argc, char **argv) {
   std::string error;
   OwningOpRef<ModuleOp> module;
   TimingScope importTiming = timing.nest("import");
-  if (llvm::StringRef(inputFile).ends_with(".mlir")) {
+  std::string tokenizerPath;
+  if (llvm::StringRef(inputFile).ends_with(".mlir") &&
+      inputFormat == trit::InputFormat::Auto) {
     auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
     if (!buffer)
       return fail(inputFile + ": " + buffer.getError().message());
@@ -249,9 +271,15 @@ int main(int argc, char **argv) {
     if (!module)
       return fail("cannot parse " + inputFile + ":\n" + error);
   } else {
-    module = trit::importModelFile(context, inputFile, error);
-    if (!module)
+    trit::ImportOptions import;
+    import.format = inputFormat;
+    import.progress = llvm::errs().is_displayed();
+    trit::ImportResult imported =
+        trit::importModel(context, inputFile, import, error);
+    if (!imported.module)
       return fail(error);
+    module = std::move(imported.module);
+    tokenizerPath = imported.tokenizerPath;
   }
   importTiming.stop();
   // Stage errors are compiler diagnostics ("file:line:col: error: ...").
@@ -358,5 +386,14 @@ int main(int argc, char **argv) {
     llvm::sys::fs::remove(object);
   if (failed(linked))
     return fail(error);
+  // The tokenizer travels with the model: trit-run finds it beside it.
+  if (!tokenizerPath.empty()) {
+    std::string copy =
+        outputFile + ".tokenizer" +
+        llvm::sys::path::extension(tokenizerPath).str();
+    if (std::error_code ec = llvm::sys::fs::copy_file(tokenizerPath, copy))
+      return fail("cannot copy the tokenizer " + tokenizerPath + " to " +
+                  copy + ": " + ec.message());
+  }
   return 0;
 }

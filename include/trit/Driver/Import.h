@@ -18,9 +18,37 @@
 
 namespace mlir::trit {
 
-/// Imports the model file at `path` (`.onnx`, or textual ONNX `.onnxtext`)
-/// into graph-level IR (docs/graph-contract.md); on failure returns null
-/// and sets `error`.
+/// The model formats tritc reads.
+enum class InputFormat { Auto, Onnx, HuggingFace, Gguf };
+
+/// How a model file is imported.
+struct ImportOptions {
+  /// Auto: told from the content (a directory with config.json is a
+  /// Hugging Face checkpoint, a file starting with "GGUF" a GGUF file,
+  /// anything else ONNX).
+  InputFormat format = InputFormat::Auto;
+  /// Prints progress on big models (to stderr).
+  bool progress = false;
+};
+
+/// What an import found beside the graph.
+struct ImportResult {
+  OwningOpRef<ModuleOp> module;
+  /// The model's tokenizer file (tokenizer.json / tokenizer.model), if the
+  /// format has one beside the weights.
+  std::string tokenizerPath;
+};
+
+/// The format of `path` from its content; an error if it cannot be read.
+InputFormat detectInputFormat(StringRef path);
+
+/// Imports the model at `path` (an ONNX file, textual ONNX `.onnxtext`, a
+/// Hugging Face directory) into graph-level IR (docs/graph-contract.md); on
+/// failure returns a null module and sets `error`.
+ImportResult importModel(MLIRContext &context, StringRef path,
+                         const ImportOptions &options, std::string &error);
+
+/// importModel with the format told from the content.
 OwningOpRef<ModuleOp> importModelFile(MLIRContext &context, StringRef path,
                                       std::string &error);
 

@@ -62,9 +62,17 @@ struct TritExportModelPass
       return fail("returns logits with a dynamic vocabulary size");
 
     int64_t context = contextLength;
+    // A builder-made model's rotary tables have this many rows: the model
+    // takes no longer sequence.
+    auto bound = module->getAttrOfType<IntegerAttr>("trit.max_positions");
+    if (bound && context > bound.getInt())
+      return fail("has position tables for " + Twine(bound.getInt()) +
+                  " tokens, it cannot take a context length of " +
+                  Twine(context));
     if (context == 0)
-      context = ids.isDynamicDim(1) ? kDefaultDynamicContext
-                                    : ids.getDimSize(1);
+      context = bound ? bound.getInt()
+                      : ids.isDynamicDim(1) ? kDefaultDynamicContext
+                                            : ids.getDimSize(1);
     if (context < 1)
       return fail("cannot take a context length of " + Twine(context));
     if (defaultThreads < 0)

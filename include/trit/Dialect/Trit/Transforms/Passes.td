@@ -209,8 +209,10 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
            "The model's forward function (the only public function if "
            "there is no function of this name)">,
     Option<"contextLength", "context-length", "int64_t", /*default=*/"0",
-           "Longest sequence the model takes (0: the static sequence "
-           "dimension of the input, or 4096 if it is dynamic)">,
+           "Longest sequence the model takes (0: the module's "
+           "trit.max_positions (the model builder's rotary tables), else "
+           "the static sequence dimension of the input, or 4096 if it is "
+           "dynamic; more than trit.max_positions is an error)">,
     Option<"defaultThreads", "default-threads", "int64_t", /*default=*/"0",
            "Threads the runtime uses for this model unless told otherwise "
            "(0: OpenMP's default, all cores); exported as "
