@@ -142,31 +142,31 @@ public:
                               "(master or ternary-valued) or packed U8";
       return failure();
     }
-    return ternarize(toFloats(*t), rows, cols);
-  }
-
-  /// transformers' packed layout (integrations/bitnet.py, unpack_weights):
-  /// uint8 `[rows / 4, cols]`, bits `[2i, 2i + 1]` of packed row r hold
-  /// code `w + 1` of row `i * rows / 4 + r`; the layer divides by the
-  /// one-element `weight_scale`: `y = (xq . W) / (s_x * weight_scale)`.
-  FailureOr<TernaryTensor> unpack(const SafetensorsTensor &t,
-                                  llvm::StringRef actual, int64_t rows,
-                                  int64_t cols, std::string &error) {
-    if (rows % 4 || llvm::ArrayRef<int64_t>(t.shape) !=
-                        llvm::ArrayRef<int64_t>{rows / 4, cols}) {
-      error = where(actual) + " is packed U8 of shape " + shapeString(t.shape) +
-              ", the config needs " + shapeString({rows / 4, cols}) +
-              " (four 2-bit codes per byte for " + shapeString({rows, cols}) +
-              ")";
+    TernaryTensor result = ternarize(toFloats(*t), rows, cols);
+    if (!offlineAutoBitLinear)
+      return result;
+    // transformers' AutoBitLinear, offline: F.linear(ActQuant(x), W) *
+    // weight_scale, W used as stored. Only a ternary-valued W is a BitLinear.
+    if (!result.exact) {
+      error = where(actual) + " is not ternary-valued; AutoBitLinear in "
+                              "offline mode uses it as stored";
       return failure();
     }
-    llvm::StringRef base = llvm::StringRef(actual).drop_back(
-        llvm::StringRef(actual).ends_with(".weight") ? 7 : 0);
+    FailureOr<float> weightScale = scaleOf(actual, error);
+    if (failed(weightScale))
+      return failure();
+    result.scale *= *weightScale;
+    return result;
+  }
+
+  /// The one-element `weight_scale` beside the weight `actual`.
+  FailureOr<float> scaleOf(llvm::StringRef actual, std::string &error) {
+    llvm::StringRef base = actual.drop_back(actual.ends_with(".weight") ? 7 : 0);
     std::string scaleName = (base + ".weight_scale").str();
     auto it = tensors.find(scaleName);
     if (it == tensors.end()) {
-      error = where(actual) + " is packed but the checkpoint has no '" +
-              scaleName + "'";
+      error = where(actual) + " needs '" + scaleName +
+              "', which the checkpoint does not have";
       return failure();
     }
     const SafetensorsTensor &scaleTensor = *it->second;
@@ -184,6 +184,30 @@ public:
               ", not a positive finite scale";
       return failure();
     }
+    return weightScale;
+  }
+
+  /// quantization_config says AutoBitLinear with offline quantization.
+  bool offlineAutoBitLinear = false;
+
+  /// transformers' packed layout (integrations/bitnet.py, unpack_weights):
+  /// uint8 `[rows / 4, cols]`, bits `[2i, 2i + 1]` of packed row r hold
+  /// code `w + 1` of row `i * rows / 4 + r`; the layer divides by the
+  /// one-element `weight_scale`: `y = (xq . W) / (s_x * weight_scale)`.
+  FailureOr<TernaryTensor> unpack(const SafetensorsTensor &t,
+                                  llvm::StringRef actual, int64_t rows,
+                                  int64_t cols, std::string &error) {
+    if (rows % 4 || llvm::ArrayRef<int64_t>(t.shape) !=
+                        llvm::ArrayRef<int64_t>{rows / 4, cols}) {
+      error = where(actual) + " is packed U8 of shape " + shapeString(t.shape) +
+              ", the config needs " + shapeString({rows / 4, cols}) +
+              " (four 2-bit codes per byte for " + shapeString({rows, cols}) +
+              ")";
+      return failure();
+    }
+    FailureOr<float> weightScale = scaleOf(actual, error);
+    if (failed(weightScale))
+      return failure();
     TernaryTensor result;
     result.rows = rows;
     result.cols = cols;
@@ -208,7 +232,7 @@ public:
               int8_t(code - 1);
         }
       }
-    result.scale = 1.0f / weightScale;
+    result.scale = 1.0f / *weightScale;
     return result;
   }
 };
@@ -307,6 +331,7 @@ mlir::trit::openHuggingFaceDirectory(llvm::StringRef dir, std::string &error) {
     return std::nullopt;
   HuggingFaceCheckpoint checkpoint;
   ModelDescription &d = checkpoint.description;
+  bool offlineAutoBitLinear = false;
   try {
     if (!config->is_object()) {
       error = configPath + ": not a JSON object";
@@ -355,9 +380,9 @@ mlir::trit::openHuggingFaceDirectory(llvm::StringRef dir, std::string &error) {
                            d.hiddenSize, d.numHeads));
       return std::nullopt;
     }
-    // transformers' defaults: BitNetConfig (rms_norm_eps 1e-6, rope_theta
+    // transformers' defaults: BitNetConfig (rms_norm_eps 1e-5, rope_theta
     // 500000), LlamaConfig (1e-6, 10000).
-    d.rmsNormEps = 1e-6;
+    d.rmsNormEps = paperFamily ? 1e-6 : 1e-5;
     d.ropeTheta = paperFamily ? 10000.0 : 500000.0;
     if (!r.number(*config, "rms_norm_eps", d.rmsNormEps) ||
         !r.number(*config, "rope_theta", d.ropeTheta))
@@ -411,6 +436,15 @@ mlir::trit::openHuggingFaceDirectory(llvm::StringRef dir, std::string &error) {
                "' is not supported (only 'bitnet')");
         return std::nullopt;
       }
+      if (q.value("use_rms_norm", false)) {
+        r.fail("quantization_config use_rms_norm (an RMSNorm inside every "
+               "BitLinear) is not supported");
+        return std::nullopt;
+      }
+      offlineAutoBitLinear = q.value("linear_class", "bitlinear") ==
+                                 "autobitlinear" &&
+                             q.value("quantization_mode", "offline") ==
+                                 "offline";
     }
   } catch (const json::exception &e) {
     error = configPath + ": " + e.what();
@@ -424,6 +458,7 @@ mlir::trit::openHuggingFaceDirectory(llvm::StringRef dir, std::string &error) {
   // The safetensors files: one, or the shards an index names.
   auto weights = std::make_unique<SafetensorsWeights>();
   weights->directory = dir.str();
+  weights->offlineAutoBitLinear = offlineAutoBitLinear;
   std::vector<std::string> files;
   std::string single = joinPath(dir, "model.safetensors");
   std::string indexPath = joinPath(dir, "model.safetensors.index.json");

@@ -111,6 +111,7 @@ TernaryTensor mlir::trit::ternarize(ArrayRef<float> weight, int64_t rows,
     t.codes[i] = int8_t(std::clamp(q, -1.0f, 1.0f));
   }
   t.scale = 1.0f / s;
+  t.exact = false;
   return t;
 }
 

@@ -83,6 +83,9 @@ struct TernaryTensor {
   /// -1, 0 or +1, row-major `[rows, cols]`.
   std::vector<int8_t> codes;
   float scale = 1.0f;
+  /// The source weight took exactly the values {-scale, 0, +scale} (set by
+  /// `ternarize`; false when it was quantized).
+  bool exact = true;
 };
 
 /// Where the builder gets weights, by the canonical names below (Hugging
