@@ -33,7 +33,8 @@ tool_dirs = [config.trit_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     [trit_opt, "FileCheck", "not", "count", "split-file", "llvm-nm"],
     tool_dirs)
-llvm_config.add_tool_substitutions(["trit-run", "tritc", "trit-gguf-dump"],
+llvm_config.add_tool_substitutions(["trit-run", "tritc", "trit-gguf-dump",
+                                    "trit-tokenize"],
                                    [config.trit_tools_dir])
 
 # A hand-written model library (unittests/FakeModel.cpp) for runtime tests.
