@@ -69,6 +69,25 @@ def write_safetensors(path: str, tensors):
             f.write(data.tobytes())
 
 
+def read_safetensors(path: str) -> dict:
+    """name -> array of a safetensors file (BF16 widened to float32)."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(n))
+        data = f.read()
+    result = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        begin, end = entry["data_offsets"]
+        array = np.frombuffer(data[begin:end],
+                              dtype=_DTYPES[entry["dtype"]][0])
+        if entry["dtype"] == "BF16":
+            array = from_bf16_bits(array)
+        result[name] = array.reshape(entry["shape"])
+    return result
+
+
 def pack_ternary(codes: np.ndarray) -> np.ndarray:
     """int -1/0/+1 [out, in] -> transformers' packed uint8 [out/4, in]."""
     out = codes.shape[0]
@@ -147,9 +166,10 @@ def ternarize_numpy(w: np.ndarray):
 
 def save_model(model, directory: str, packed: bool = True,
                dtype: str = "F32", tokenizer: dict = None, bos=None,
-               eos=None) -> str:
-    """Writes `model` (trit.models.BitNetModel) as a Hugging Face directory;
-    returns the directory."""
+               eos=None, shards: int = 1) -> str:
+    """Writes `model` (trit.models.BitNetModel) as a Hugging Face directory,
+    in `shards` safetensors files (with model.safetensors.index.json when
+    more than one); returns the directory."""
     os.makedirs(directory, exist_ok=True)
     state = {k: v.detach().float().numpy()
              for k, v in model.state_dict().items()}
@@ -168,7 +188,20 @@ def save_model(model, directory: str, packed: bool = True,
         else:
             tensors.append((name, dtype, value.shape,
                             lambda v=value: cast_weight(v, dtype)))
-    write_safetensors(os.path.join(directory, "model.safetensors"), tensors)
+    if shards == 1:
+        write_safetensors(os.path.join(directory, "model.safetensors"),
+                          tensors)
+    else:
+        weight_map = {}
+        for i in range(shards):
+            name = f"model-{i + 1:05d}-of-{shards:05d}.safetensors"
+            part = tensors[i::shards]
+            write_safetensors(os.path.join(directory, name), part)
+            weight_map.update({t[0]: name for t in part})
+        with open(os.path.join(directory, "model.safetensors.index.json"),
+                  "w") as f:
+            json.dump({"metadata": {}, "weight_map": weight_map}, f,
+                      indent=2)
     with open(os.path.join(directory, "config.json"), "w") as f:
         json.dump(hf_config(model.config, packed, dtype, bos, eos), f,
                   indent=2)
