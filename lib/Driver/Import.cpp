@@ -2,6 +2,7 @@
 
 #include "trit/Driver/Import.h"
 #include "trit/Dialect/Trit/Transforms/Passes.h"
+#include "trit/Importer/GGUF/GgufModel.h"
 #include "trit/Importer/HF/HuggingFace.h"
 #include "trit/Importer/ONNX/Importer.h"
 
@@ -31,6 +32,14 @@ ImportResult mlir::trit::importModel(MLIRContext &context, StringRef path,
                                      const ImportOptions &options,
                                      std::string &error) {
   ImportResult result;
+  ModelBuildOptions build;
+  build.packLayout = options.packLayout;
+  if (options.progress)
+    build.progress = [](int64_t layer, int64_t layers) {
+      llvm::errs() << "\r[import] layer " << layer + 1 << "/" << layers;
+      if (layer + 1 == layers)
+        llvm::errs() << "\n";
+    };
   if (!llvm::sys::fs::exists(path)) {
     error = path.str() + ": no such file or directory";
     return result;
@@ -59,22 +68,26 @@ ImportResult mlir::trit::importModel(MLIRContext &context, StringRef path,
         openHuggingFaceDirectory(path, error);
     if (!checkpoint)
       return result;
-    ModelBuildOptions build;
-    if (options.progress)
-      build.progress = [](int64_t layer, int64_t layers) {
-        llvm::errs() << "\r[import] layer " << layer + 1 << "/" << layers;
-        if (layer + 1 == layers)
-          llvm::errs() << "\n";
-      };
     result.module = buildModel(context, checkpoint->description,
                                *checkpoint->weights, build, error);
     if (result.module)
       result.tokenizerPath = checkpoint->tokenizerPath;
     return result;
   }
-  case InputFormat::Gguf:
-    error = path.str() + ": GGUF import is not implemented yet";
+  case InputFormat::Gguf: {
+    if (llvm::sys::fs::is_directory(path)) {
+      error = path.str() + ": is a directory, not a GGUF file";
+      return result;
+    }
+    // The tokenizer lives in the file's own `tokenizer.ggml.*` metadata;
+    // no separate tokenizer file is named here.
+    std::optional<GgufModel> model = openGgufModel(path, error);
+    if (!model)
+      return result;
+    result.module =
+        buildModel(context, model->description, *model->weights, build, error);
     return result;
+  }
   }
   return result;
 }

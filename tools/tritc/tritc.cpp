@@ -37,7 +37,7 @@ llvm::cl::OptionCategory tritcCategory("tritc options");
 llvm::cl::opt<std::string>
     inputFile(llvm::cl::Positional,
               llvm::cl::desc("<model.onnx|model.onnxtext|hf-directory|"
-                             "module.mlir>"),
+                             "model.gguf|module.mlir>"),
               llvm::cl::Required, llvm::cl::cat(tritcCategory));
 
 llvm::cl::opt<std::string>
@@ -77,14 +77,16 @@ llvm::cl::opt<trit::InputFormat> inputFormat(
     llvm::cl::values(
         clEnumValN(trit::InputFormat::Auto, "auto",
                    "a directory with config.json is a Hugging Face "
-                   "checkpoint, anything else ONNX (default)"),
+                   "checkpoint, a file starting with 'GGUF' a GGUF file, "
+                   "anything else ONNX (default)"),
         clEnumValN(trit::InputFormat::Onnx, "onnx",
                    "ONNX protobuf (textual if the name ends in .onnxtext)"),
         clEnumValN(trit::InputFormat::HuggingFace, "hf",
                    "a Hugging Face directory: config.json and safetensors "
                    "(BitNetForCausalLM, packed or master weights; 1bitLLM)"),
         clEnumValN(trit::InputFormat::Gguf, "gguf",
-                   "a GGUF file (not implemented yet)")),
+                   "a GGUF file: architecture bitnet, bitnet-25 or "
+                   "bitnet-b1.58 (TQ1_0, TQ2_0, I2_S or float weights)")),
     llvm::cl::init(trit::InputFormat::Auto), llvm::cl::cat(tritcCategory));
 
 llvm::cl::opt<std::string> target("target",
@@ -194,8 +196,8 @@ int main(int argc, char **argv) {
       argc, argv,
       "tritc: compiles a BitNet b1.58 model with trit\n\n"
       "  Input: ONNX (.onnx, textual .onnxtext), a Hugging Face directory "
-      "(config.json + safetensors), or MLIR (.mlir) at the graph or trit "
-      "level. A lib or exe from a checkpoint with a tokenizer gets it "
+      "(config.json + safetensors), a GGUF file, or MLIR (.mlir) at the "
+      "graph or trit level. A lib or exe from a checkpoint with a tokenizer gets it "
       "beside it (OUTPUT.tokenizer.json or .tokenizer.model).\n"
       "  Stages: import -> trit-fuse-quantization -> trit-cpu-pipeline -> "
       "LLVM -> native code.\n");
@@ -274,6 +276,7 @@ int main(int argc, char **argv) {
     trit::ImportOptions import;
     import.format = inputFormat;
     import.progress = llvm::errs().is_displayed();
+    import.packLayout = layout;
     trit::ImportResult imported =
         trit::importModel(context, inputFile, import, error);
     if (!imported.module)

@@ -29,6 +29,10 @@ struct ImportOptions {
   InputFormat format = InputFormat::Auto;
   /// Prints progress on big models (to stderr).
   bool progress = false;
+  /// Checkpoint formats (HF, GGUF): BitLinear weights packed at import in
+  /// this layout (i2, tq1), so that they never exist one byte per value;
+  /// empty: `#trit.ternary` i8 constants, packed later by the pipeline.
+  std::string packLayout;
 };
 
 /// What an import found beside the graph.
@@ -43,7 +47,7 @@ struct ImportResult {
 InputFormat detectInputFormat(StringRef path);
 
 /// Imports the model at `path` (an ONNX file, textual ONNX `.onnxtext`, a
-/// Hugging Face directory) into graph-level IR (docs/graph-contract.md); on
+/// Hugging Face directory, a GGUF file) into graph-level IR (docs/graph-contract.md); on
 /// failure returns a null module and sets `error`.
 ImportResult importModel(MLIRContext &context, StringRef path,
                          const ImportOptions &options, std::string &error);

@@ -10,6 +10,7 @@
 #include "trit/Importer/Model/ModelBuilder.h"
 #include "trit/Dialect/Trit/IR/TritDialect.h"
 #include "trit/Dialect/Trit/IR/TritOps.h"
+#include "trit/Numerics/Packing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -122,14 +123,15 @@ namespace {
 class Emitter {
 public:
   Emitter(OpBuilder &b, const ModelDescription &d, WeightSource &weights,
-          std::string &error)
-      : b(b), loc(b.getUnknownLoc()), d(d), weights(weights), error(error),
-        f32(b.getF32Type()) {}
+          std::optional<PackedLayout> packLayout, std::string &error)
+      : b(b), loc(b.getUnknownLoc()), d(d), weights(weights),
+        packLayout(packLayout), error(error), f32(b.getF32Type()) {}
 
   OpBuilder &b;
   Location loc;
   const ModelDescription &d;
   WeightSource &weights;
+  std::optional<PackedLayout> packLayout;
   std::string &error;
   Type f32;
   unsigned blobCounter = 0;
@@ -257,12 +259,34 @@ public:
                   .str();
       return failure();
     }
-    auto weightType = RankedTensorType::get(
-        {out, in}, b.getI8Type(), TernaryEncodingAttr::get(b.getContext()));
-    std::string key = "trit_ternary_" + std::to_string(blobCounter++);
-    auto attr = DenseI8ResourceElementsAttr::get(
-        weightType, key,
-        HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef(w->codes)));
+    RankedTensorType weightType;
+    AsmResourceBlob blob;
+    std::string key;
+    if (packLayout) {
+      int64_t stride = packedBytesPerRow(*packLayout, in);
+      weightType = RankedTensorType::get(
+          {out, stride}, b.getI8Type(),
+          PackedEncodingAttr::get(b.getContext(), *packLayout));
+      blob = HeapAsmResourceBlob::allocate(size_t(out * stride),
+                                           alignof(uint64_t));
+      bool ternaryValues = ternary::packTernary(
+          *packLayout == PackedLayout::I2 ? ternary::Layout::I2
+                                          : ternary::Layout::TQ1,
+          w->codes.data(), size_t(out), size_t(in),
+          reinterpret_cast<uint8_t *>(blob.getMutableData().data()));
+      if (!ternaryValues) {
+        error = "weight '" + name.str() + "': codes are not -1, 0, +1";
+        return failure();
+      }
+      key = "trit_packed_" + std::to_string(blobCounter++);
+    } else {
+      weightType = RankedTensorType::get(
+          {out, in}, b.getI8Type(), TernaryEncodingAttr::get(b.getContext()));
+      blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(ArrayRef(w->codes));
+      key = "trit_ternary_" + std::to_string(blobCounter++);
+    }
+    auto attr = DenseI8ResourceElementsAttr::get(weightType, key,
+                                                 std::move(blob));
     Value weight = arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
     Value scale =
         arith::ConstantOp::create(b, loc, b.getF32FloatAttr(w->scale));
@@ -608,7 +632,16 @@ OwningOpRef<ModuleOp> mlir::trit::buildModel(MLIRContext &context,
   Block *body = func.addEntryBlock();
   b.setInsertionPointToEnd(body);
 
-  Emitter e(b, d, weights, error);
+  std::optional<PackedLayout> packLayout;
+  if (!options.packLayout.empty()) {
+    packLayout = symbolizePackedLayout(options.packLayout);
+    if (!packLayout) {
+      error = "unknown packed layout '" + options.packLayout +
+              "' (expected i2 or tq1)";
+      return nullptr;
+    }
+  }
+  Emitter e(b, d, weights, packLayout, error);
   Value ids = body->getArgument(0);
   OpFoldResult batch = tensor::getMixedSize(b, loc, ids, 0);
   OpFoldResult seq = tensor::getMixedSize(b, loc, ids, 1);

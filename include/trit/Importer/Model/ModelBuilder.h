@@ -118,6 +118,11 @@ public:
 struct ModelBuildOptions {
   /// The entry function's name.
   std::string entry = "main";
+  /// Emit BitLinear weights already packed in this layout ("i2" or
+  /// "tq1", as trit-pack-weights would); empty: as `#trit.ternary` i8
+  /// constants. Packing here means a big model's weights never exist as one
+  /// byte per value.
+  std::string packLayout;
   /// Called before each layer's weights are read (progress on big models).
   std::function<void(int64_t layer, int64_t numLayers)> progress;
 };
