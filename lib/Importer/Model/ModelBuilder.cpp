@@ -188,17 +188,25 @@ public:
     std::string key = "weight_";
     for (char c : name)
       key += llvm::isAlnum(c) ? c : '_';
-    AsmResourceBlob blob;
-    if (tensor.owner) {
-      ArrayRef<float> view = tensor.data;
-      blob = AsmResourceBlob(
-          ArrayRef<char>(reinterpret_cast<const char *>(view.data()),
-                         view.size() * sizeof(float)),
-          alignof(float), [owner = tensor.owner](void *, size_t, size_t) {},
-          /*dataIsMutable=*/false);
-    } else {
-      blob = HeapAsmResourceBlob::allocateAndCopyInferAlign(tensor.data);
+    // The blob views the data where it lies and keeps its owner alive: a
+    // mapped file, or the converted values (moved, never copied: a 2B-4T
+    // embedding is 1.3 GB of f32).
+    std::shared_ptr<const void> owner = tensor.owner;
+    if (!owner) {
+      bool inStorage = tensor.data.data() == tensor.storage.data();
+      auto storage = std::make_shared<std::vector<float>>(
+          inStorage ? std::move(tensor.storage)
+                    : std::vector<float>(tensor.data.begin(),
+                                         tensor.data.end()));
+      tensor.data = *storage;
+      owner = std::move(storage);
     }
+    ArrayRef<float> view = tensor.data;
+    AsmResourceBlob blob(
+        ArrayRef<char>(reinterpret_cast<const char *>(view.data()),
+                       view.size() * sizeof(float)),
+        alignof(float), [owner](void *, size_t, size_t) {},
+        /*dataIsMutable=*/false);
     auto attr = DenseF32ResourceElementsAttr::get(type, key, std::move(blob));
     return arith::ConstantOp::create(b, loc, cast<TypedAttr>(attr));
   }
