@@ -4,11 +4,13 @@
 // docs/gguf.md (not by the reader's own code), written to a temporary file
 // and opened: good v2 and v3 files, each kind of bad input (the message must
 // name the file and the field or tensor), and the decoders on blocks whose
-// values were worked out by hand from the documented layouts.
+// values were worked out by hand from the documented layouts. Last, the
+// metadata writer, read back by the reader.
 //
 //===----------------------------------------------------------------------===//
 
 #include "trit/Importer/GGUF/GgufFile.h"
+#include "trit/Importer/GGUF/GgufWriter.h"
 
 #include <gtest/gtest.h>
 
@@ -741,6 +743,111 @@ TEST_F(DecodeTest, UnsupportedTypesNameTheType) {
   EXPECT_NE(error.find("tensor 'w': type tq2_0 cannot be decoded"),
             std::string::npos)
       << error;
+}
+
+//===----------------------------------------------------------------------===//
+// The metadata writer (tritc's OUTPUT.tokenizer.gguf)
+//===----------------------------------------------------------------------===//
+
+/// A model-like file: tokenizer keys of every type the tokenizer reads,
+/// other keys and a tensor.
+FileSpec modelWithTokenizer() {
+  FileSpec spec = smallFile(3);
+  spec.entries.push_back(kvStr("tokenizer.ggml.model", "gpt2"));
+  spec.entries.push_back(kvRaw("tokenizer.ggml.tokens", 9, [](Bytes &b) {
+    b.u32(8);
+    b.u64(3);
+    b.str("a");
+    b.str("b");
+    b.str("ab");
+  }));
+  spec.entries.push_back(kvRaw("tokenizer.ggml.token_type", 9, [](Bytes &b) {
+    b.u32(5); // int32
+    b.u64(3);
+    b.u32(1);
+    b.u32(1);
+    b.u32(static_cast<uint32_t>(-3));
+  }));
+  spec.entries.push_back(kvRaw("tokenizer.ggml.scores", 9, [](Bytes &b) {
+    b.u32(6);
+    b.u64(2);
+    b.f32(-1.5f);
+    b.f32(2.25f);
+  }));
+  spec.entries.push_back(kvU32("tokenizer.ggml.eos_token_id", 2));
+  spec.entries.push_back(
+      kvRaw("tokenizer.ggml.bos_token_id", 5, [](Bytes &b) { b.u32(-1); }));
+  spec.entries.push_back(
+      kvRaw("tokenizer.ggml.add_bos_token", 7, [](Bytes &b) { b.u8(0); }));
+  spec.entries.push_back(kvRaw("tokenizer.chat_template.x", 12, [](Bytes &b) {
+    double v = 0.1;
+    b.raw(&v, 8);
+  }));
+  return spec;
+}
+
+TEST_F(GgufTest, TheTokenizerIsCopiedAloneWithItsTypes) {
+  std::string error;
+  auto model = open(modelWithTokenizer(), error);
+  ASSERT_NE(model, nullptr) << error;
+  std::string path = write("");
+  ASSERT_TRUE(writeGgufTokenizer(*model, path, error)) << error;
+  auto copy = GgufFile::open(path, error);
+  ASSERT_NE(copy, nullptr) << error;
+
+  EXPECT_TRUE(copy->tensors().empty());
+  EXPECT_EQ(copy->architecture(), "bitnet");
+  EXPECT_FALSE(copy->hasKey("bitnet.block_count"));
+  // Every tokenizer key, in the file's order, after the architecture.
+  std::vector<std::string> keys;
+  for (const MetadataEntry &entry : copy->metadata())
+    keys.emplace_back(entry.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{
+                      "general.architecture", "tokenizer.ggml.model",
+                      "tokenizer.ggml.tokens", "tokenizer.ggml.token_type",
+                      "tokenizer.ggml.scores", "tokenizer.ggml.eos_token_id",
+                      "tokenizer.ggml.bos_token_id",
+                      "tokenizer.ggml.add_bos_token",
+                      "tokenizer.chat_template.x"}));
+  for (const MetadataEntry &entry : model->metadata()) {
+    const MetadataEntry *copied = copy->findKey(entry.key);
+    if (!copied)
+      continue;
+    EXPECT_EQ(copied->type, entry.type) << entry.key;
+    EXPECT_EQ(copied->elementType, entry.elementType) << entry.key;
+    EXPECT_EQ(copied->arraySize, entry.arraySize) << entry.key;
+    EXPECT_EQ(copied->uintValue, entry.uintValue) << entry.key;
+    EXPECT_EQ(copied->intValue, entry.intValue) << entry.key;
+    EXPECT_EQ(copied->floatValue, entry.floatValue) << entry.key;
+    EXPECT_EQ(copied->stringValue, entry.stringValue) << entry.key;
+  }
+  std::vector<std::string> tokens;
+  ASSERT_TRUE(copy->getStringArray("tokenizer.ggml.tokens", tokens, error));
+  EXPECT_EQ(tokens, (std::vector<std::string>{"a", "b", "ab"}));
+  std::vector<int64_t> types;
+  ASSERT_TRUE(copy->getIntArray("tokenizer.ggml.token_type", types, error));
+  EXPECT_EQ(types, (std::vector<int64_t>{1, 1, -3}));
+  std::vector<float> scores;
+  ASSERT_TRUE(copy->getFloatArray("tokenizer.ggml.scores", scores, error));
+  EXPECT_EQ(scores, (std::vector<float>{-1.5f, 2.25f}));
+}
+
+TEST_F(GgufTest, AFileWithoutTokensHasNoTokenizerToWrite) {
+  std::string error;
+  auto model = open(smallFile(3), error);
+  ASSERT_NE(model, nullptr) << error;
+  std::string path = write("");
+  EXPECT_FALSE(writeGgufTokenizer(*model, path, error));
+  EXPECT_NE(error.find("'tokenizer.ggml.tokens' is missing"),
+            std::string::npos)
+      << error;
+
+  // An unwritable place is one line naming it.
+  auto tokenized = open(modelWithTokenizer(), error);
+  ASSERT_NE(tokenized, nullptr) << error;
+  std::string nowhere = "/nonexistent-dir/tok.gguf";
+  EXPECT_FALSE(writeGgufTokenizer(*tokenized, nowhere, error));
+  EXPECT_EQ(error.rfind(nowhere + ": cannot be written", 0), 0u) << error;
 }
 
 } // namespace

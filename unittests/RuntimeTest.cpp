@@ -164,6 +164,80 @@ TEST(Runtime, GreedyGenerationFollowsTheFavourite) {
   EXPECT_EQ(timing.generated_tokens, 5);
 }
 
+/// What trit_generate_stream's callback saw, and where it asks to stop.
+struct StreamLog {
+  std::vector<std::pair<int64_t, int64_t>> calls; // (id, index)
+  int64_t stopAt = -1;                            // an id
+};
+
+int logToken(int64_t id, int64_t index, void *user) {
+  auto *log = static_cast<StreamLog *>(user);
+  log->calls.emplace_back(id, index);
+  return id == log->stopAt;
+}
+
+// The callback sees every token as it is drawn, in order, and the tokens are
+// trit_generate's.
+TEST(Runtime, StreamingGenerationReportsEachToken) {
+  for (const char *path : {FAKE_MODEL_PATH, FAKE_MODEL_CACHED_PATH}) {
+    Model m(path);
+    ASSERT_EQ(m.status, TRIT_OK) << trit_last_error();
+    const int64_t prompt[2] = {3, 5};
+    trit_sampling greedy = trit_sampling_greedy();
+    int64_t expected[5], expectedCount = 0;
+    ASSERT_EQ(trit_generate(m.model, prompt, 2, 5, &greedy, expected,
+                            &expectedCount, nullptr),
+              TRIT_OK);
+    StreamLog log;
+    int64_t out[5], generated = 0;
+    trit_timing timing{};
+    ASSERT_EQ(trit_generate_stream(m.model, prompt, 2, 5, &greedy, out,
+                                   &generated, &timing, logToken, &log),
+              TRIT_OK)
+        << trit_last_error();
+    ASSERT_EQ(generated, 5);
+    ASSERT_EQ(log.calls.size(), 5u);
+    for (int64_t i = 0; i < 5; ++i) {
+      EXPECT_EQ(out[i], expected[i]);
+      EXPECT_EQ(log.calls[i], std::make_pair(expected[i], i));
+    }
+    EXPECT_EQ(timing.generated_tokens, 5);
+  }
+}
+
+// A nonzero return ends generation with that token, as an end-of-sequence
+// token does; no callback works as trit_generate.
+TEST(Runtime, StreamingGenerationStopsWhenTheCallbackSaysSo) {
+  Model m(FAKE_MODEL_PATH);
+  ASSERT_EQ(m.status, TRIT_OK);
+  const int64_t prompt[2] = {3, 5};
+  trit_sampling greedy = trit_sampling_greedy();
+  StreamLog log;
+  log.stopAt = 1; // 6, 0, 1: stop after the third token
+  int64_t out[5] = {-1, -1, -1, -1, -1}, generated = 0;
+  trit_timing timing{};
+  ASSERT_EQ(trit_generate_stream(m.model, prompt, 2, 5, &greedy, out,
+                                 &generated, &timing, logToken, &log),
+            TRIT_OK);
+  EXPECT_EQ(generated, 3);
+  EXPECT_EQ(timing.generated_tokens, 3);
+  EXPECT_EQ(log.calls.size(), 3u);
+  EXPECT_EQ(out[0], 6);
+  EXPECT_EQ(out[1], 0);
+  EXPECT_EQ(out[2], 1);
+  EXPECT_EQ(out[3], -1);
+
+  int64_t again[5], count = 0;
+  ASSERT_EQ(trit_generate_stream(m.model, prompt, 2, 5, &greedy, again,
+                                 &count, nullptr, nullptr, nullptr),
+            TRIT_OK);
+  EXPECT_EQ(count, 5);
+  // Bad arguments fail as trit_generate's do.
+  EXPECT_EQ(trit_generate_stream(m.model, prompt, 0, 5, &greedy, again,
+                                 &count, nullptr, logToken, &log),
+            TRIT_ERROR_INVALID_ARGUMENT);
+}
+
 TEST(Sampling, GreedyTakesTheLowestIdAmongTies) {
   const float logits[4] = {1.0f, 5.0f, 5.0f, -2.0f};
   uint64_t rng = 0;

@@ -4,6 +4,8 @@
     compiled = trit.compile(model)                     # or "model.onnx"
     logits = compiled(ids)                             # any [batch, seq]
     new_ids = compiled.generate(prompt, max_new_tokens=16)
+    compiled = trit.compile("hf-dir")                  # or "model.gguf"
+    text = compiled.generate("Once upon", max_new_tokens=16)   # str in, out
     with compiled.session() as s:                      # piece by piece
         s.append(prompt); logits = s.append([next_id])
     ppl = compiled.perplexity(text_ids)
@@ -18,7 +20,14 @@ compiled.
 Where the tools come from: `tritc` is looked up in $TRIT_BUILD_DIR/bin (an
 explicit choice, e.g. ctest's), then on PATH, then in this source tree's
 `build/bin`; the runtime library is `../lib/libtrit_runtime.so` next to the
-tritc that was found.
+tritc that was found, and `trit-tokenize` (text) is beside that tritc.
+
+Text: a model compiled from a checkpoint with a tokenizer (a Hugging Face
+directory, a GGUF file) has it beside its library (tritc writes
+LIBRARY.tokenizer.json, .tokenizer.model or .tokenizer.gguf), and
+`generate("text", ...)` returns text. Encoding and decoding run the C++
+tokenizer through `trit-tokenize` (a subprocess, like tritc): no Python
+tokenizer package is needed at run time.
 
 Shapes and the KV cache: a torch model is exported by default with dynamic
 batch and sequence axes and a Hugging Face-style KV cache
@@ -134,6 +143,9 @@ class _Timing(ctypes.Structure):
 
 _I64P = ctypes.POINTER(ctypes.c_int64)
 _F32P = ctypes.POINTER(ctypes.c_float)
+# trit_token_callback: int (*)(int64_t id, int64_t index, void *user_data).
+_TOKEN_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int64,
+                                   ctypes.c_int64, ctypes.c_void_p)
 _runtimes = {}
 
 
@@ -171,6 +183,10 @@ def _load_runtime(path):
             ctypes.c_void_p, _I64P, ctypes.c_int64, ctypes.c_int64,
             ctypes.POINTER(_Sampling), _I64P, _I64P,
             ctypes.POINTER(_Timing)]),
+        "trit_generate_stream": (ctypes.c_int, [
+            ctypes.c_void_p, _I64P, ctypes.c_int64, ctypes.c_int64,
+            ctypes.POINTER(_Sampling), _I64P, _I64P,
+            ctypes.POINTER(_Timing), _TOKEN_CALLBACK, ctypes.c_void_p]),
     }
     for name, (restype, argtypes) in signatures.items():
         function = getattr(lib, name)
@@ -185,6 +201,30 @@ def set_num_threads(threads, tritc=None):
     positive count also overrides each library's compiled default)."""
     _load_runtime(_runtime_path(find_tritc(tritc))).trit_set_num_threads(
         int(threads))
+
+
+def _find_tool(name, runtime):
+    """The trit tool `name`: beside the runtime's build (`../bin`), else in
+    $TRIT_BUILD_DIR/bin, else on PATH."""
+    candidates = [os.path.join(os.path.dirname(os.path.abspath(runtime)),
+                               "..", "bin", name)]
+    if os.environ.get("TRIT_BUILD_DIR"):
+        candidates.append(os.path.join(os.environ["TRIT_BUILD_DIR"], "bin",
+                                       name))
+    on_path = shutil.which(name)
+    if on_path:
+        candidates.append(on_path)
+    for path in candidates:
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return os.path.abspath(path)
+    raise TritRuntimeError(f"{name} not found; looked in: "
+                           + ", ".join(candidates)
+                           + " (build the project or set TRIT_BUILD_DIR)")
+
+
+# The files tritc puts beside a compiled model, in the order trit-run looks.
+_TOKENIZER_SUFFIXES = (".tokenizer.json", ".tokenizer.model",
+                       ".tokenizer.gguf")
 
 
 def _ptr(array, ctype):
@@ -282,7 +322,10 @@ def compile(model, target="cpu", *, dynamic=None, kv_cache=None,
             tritc=None,
             extra_args=(), **options):
     """Compiles `model` (a `trit.models.BitNetModel`, or the path of an
-    .onnx / .onnxtext / .mlir file) into a native library and loads it.
+    .onnx / .onnxtext / .mlir file, a Hugging Face directory or a .gguf
+    file) into a native library and loads it. A checkpoint's tokenizer stays
+    with the compiled model (tritc writes it beside the library in the
+    compile's temporary directory), so `generate("text", ...)` works.
 
     Export options (torch models only; a file's graph has its own shapes
     and opset):
@@ -423,12 +466,27 @@ class CompiledModel(_Closing):
 
     `CompiledModel(library, runtime)` also loads a library built by tritc
     directly; its static shape, if any, is read from the library.
+
+    Text: `tokenizer_path` is the tokenizer tritc put beside the library
+    (LIBRARY.tokenizer.json, .tokenizer.model or .tokenizer.gguf), or None;
+    `CompiledModel(..., tokenizer=PATH)` names another (a tokenizer.json,
+    tokenizer.model, a directory holding one, or a .gguf file). With one,
+    `encode`, `decode` and `generate("text", ...)` work.
     """
 
     def __init__(self, library, runtime, static_shape=None, workdir=None,
-                 source=None):
+                 source=None, tokenizer=None):
         self.library_path = library
         self.source_path = source
+        self.runtime_path = runtime
+        if tokenizer is None:
+            tokenizer = next((os.fspath(library) + suffix
+                              for suffix in _TOKENIZER_SUFFIXES
+                              if os.path.isfile(os.fspath(library) + suffix)),
+                             None)
+        self.tokenizer_path = (os.fspath(tokenizer) if tokenizer is not None
+                               else None)
+        self._tokenizer_info = None
         self._workdir = workdir
         self._model = None
         self._sessions = weakref.WeakSet()
@@ -532,16 +590,98 @@ class CompiledModel(_Closing):
         self._check_open()
         return Session(self)
 
+    # -- text -----------------------------------------------------------
+
+    def _tokenize(self, *args, stdin=None):
+        """Runs trit-tokenize on the model's tokenizer; its stdout bytes."""
+        if self.tokenizer_path is None:
+            raise TritRuntimeError(
+                f"a text prompt needs a tokenizer, and {self.library_path} "
+                "has none beside it (looked for LIBRARY"
+                + ", ".join(_TOKENIZER_SUFFIXES) + "); pass tokenizer= to "
+                "CompiledModel, or give token ids")
+        command = [_find_tool("trit-tokenize", self.runtime_path),
+                   *args, "--", self.tokenizer_path]
+        result = subprocess.run(command, input=stdin, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        if result.returncode != 0:
+            message = result.stderr.decode("utf-8", "replace").strip()
+            raise TritRuntimeError(message or "trit-tokenize exited with "
+                                   f"status {result.returncode}")
+        return result.stdout
+
+    def tokenizer_info(self):
+        """{"kind", "vocab_size", "bos", "eos"} of the model's tokenizer
+        (bos and eos may be None). Raises TritRuntimeError when there is no
+        tokenizer, or when its vocabulary is larger than the model's (its
+        ids would be out of range: it is not this model's tokenizer)."""
+        if self._tokenizer_info is None:
+            import json
+            info = json.loads(self._tokenize("--info"))
+            if info["vocab_size"] > self.vocab_size:
+                raise TritRuntimeError(
+                    f"the tokenizer {self.tokenizer_path} has "
+                    f"{info['vocab_size']} tokens, more than the model's "
+                    f"vocabulary of {self.vocab_size}: it is not this "
+                    "model's tokenizer")
+            self._tokenizer_info = info
+        return self._tokenizer_info
+
+    def encode(self, text, add_special_tokens=True):
+        """The token ids (int64 array) of `text` with the model's tokenizer,
+        as the Hugging Face `tokenizers` library gives them (its BOS
+        included unless add_special_tokens=False)."""
+        self.tokenizer_info()  # refuses a tokenizer too large for the model
+        args = ["--file=/dev/stdin"]
+        if not add_special_tokens:
+            args.append("--no-special")
+        out = self._tokenize(*args, stdin=text.encode("utf-8")).strip()
+        return np.array([int(i) for i in out.split(b",")] if out else [],
+                        dtype=np.int64)
+
+    def decode(self, ids, skip_special_tokens=True):
+        """The text of token ids (special tokens such as BOS and EOS left
+        out unless skip_special_tokens=False). Bytes that are not valid
+        UTF-8 (a character cut off by the end of the ids) become U+FFFD."""
+        ids = _token_ids(ids).reshape(-1)
+        if len(ids) == 0:
+            return ""
+        args = ["--decode", "--file=/dev/stdin"]
+        if skip_special_tokens:
+            args.append("--no-special")
+        stdin = ",".join(str(int(i)) for i in ids).encode()
+        out = self._tokenize(*args, stdin=stdin)
+        # trit-tokenize ends the text with a newline of its own.
+        return out[:-1].decode("utf-8", "replace")
+
     def generate(self, ids, max_new_tokens, temperature=0.0, top_k=0,
-                 top_p=1.0, seed=0):
+                 top_p=1.0, seed=0, stop_ids=()):
         """The `max_new_tokens` ids generated after the prompt `ids` (1-D,
         or [1, seq]) as an int64 array. temperature <= 0 is greedy (lowest
         id on ties); top_k <= 0 and top_p >= 1 disable those filters; `seed`
-        makes sampling reproducible. A dynamic model runs trit_generate
-        (with a KV cache, one token per step after the prompt); a static
-        one the same loop here on padded sequences, with the runtime's
-        sampling (trit_sample), so both draw the same tokens.
-        `last_timing` then holds the prefill and decode times."""
+        makes sampling reproducible; generation ends early after any id in
+        `stop_ids`. A dynamic model runs trit_generate_stream (with a KV
+        cache, one token per step after the prompt); a static one the same
+        loop here on padded sequences, with the runtime's sampling
+        (trit_sample), so both draw the same tokens. `last_timing` then
+        holds the prefill and decode times.
+
+        Given a str, `generate` is text in, text out: the prompt is encoded
+        with the model's tokenizer (see `encode`), generation also stops at
+        the tokenizer's EOS, and the generated text is returned (special
+        tokens left out, as `decode`). Raises TritRuntimeError when the
+        model has no tokenizer, ValueError for a prompt of 0 tokens."""
+        if isinstance(ids, str):
+            prompt = self.encode(ids)
+            if len(prompt) == 0:
+                raise ValueError("the prompt is a prompt of 0 tokens (the "
+                                 "tokenizer adds no BOS to an empty text): "
+                                 "generation needs at least one")
+            eos = self.tokenizer_info()["eos"]
+            stops = tuple(stop_ids) + ((eos,) if eos is not None else ())
+            return self.decode(self.generate(
+                prompt, max_new_tokens, temperature=temperature, top_k=top_k,
+                top_p=top_p, seed=seed, stop_ids=stops))
         self._check_open()
         array = _token_ids(ids, "the prompt")
         if array.ndim == 2 and array.shape[0] != 1 or array.ndim > 2:
@@ -551,23 +691,29 @@ class CompiledModel(_Closing):
             raise ValueError("max_new_tokens must not be negative")
         sampling = _Sampling(float(temperature), int(top_k), float(top_p),
                              int(seed))
+        stops = frozenset(int(i) for i in stop_ids)
         if self.static_shape is not None:
-            return self._generate_padded(prompt, max_new_tokens, sampling)
+            return self._generate_padded(prompt, max_new_tokens, sampling,
+                                         stops)
         out = np.zeros(max(1, max_new_tokens), dtype=np.int64)
         generated = ctypes.c_int64(0)
         timing = _Timing()
-        status = self._rt.trit_generate(
+        # Without stop ids no callback: no Python call per token.
+        callback = (_TOKEN_CALLBACK(lambda token, index, user:
+                                    int(token in stops))
+                    if stops else _TOKEN_CALLBACK())
+        status = self._rt.trit_generate_stream(
             self._model, _ptr(prompt, ctypes.c_int64), len(prompt),
             max_new_tokens, ctypes.byref(sampling),
             _ptr(out, ctypes.c_int64), ctypes.byref(generated),
-            ctypes.byref(timing))
+            ctypes.byref(timing), callback, None)
         if status != 0:
             self._raise(status)
         self.last_timing = {f: getattr(timing, f)
                             for f, _ in _Timing._fields_}
         return out[:generated.value].copy()
 
-    def _generate_padded(self, prompt, max_new_tokens, sampling):
+    def _generate_padded(self, prompt, max_new_tokens, sampling, stops):
         """trit_generate's loop for a static-shape model: each step runs
         the padded sequence and samples from the last real position."""
         seq = self.static_shape[1]
@@ -598,6 +744,8 @@ class CompiledModel(_Closing):
                 self._raise(1)
             sequence.append(int(token))
             timing["generated_tokens"] = step + 1
+            if token in stops:
+                break
         self.last_timing = timing
         return np.array(sequence[len(prompt):], dtype=np.int64)
 

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -25,14 +26,17 @@
 namespace {
 
 const char *const usage = R"(usage: trit-tokenize [options] TOKENIZER [TEXT]
+       trit-tokenize --info TOKENIZER
 
 Encodes TEXT with TOKENIZER and prints the token ids, comma-separated, as the
 Hugging Face `tokenizers` library gives them (the post-processor's tokens,
 such as LLaMA-3's <|begin_of_text|>, included). With --decode, TEXT is a list
 of ids and their text is printed.
 
-TOKENIZER: a tokenizer.json, a SentencePiece tokenizer.model, or a directory
-holding either (tokenizer.json preferred).
+TOKENIZER: a tokenizer.json, a SentencePiece tokenizer.model, a directory
+holding either (tokenizer.json preferred), a GGUF file (its tokenizer.ggml.*
+metadata), or a model compiled by tritc (the tokenizer tritc put beside it:
+MODEL.tokenizer.json, MODEL.tokenizer.model or MODEL.tokenizer.gguf).
 
 options:
   --file PATH     read the input from PATH instead of TEXT
@@ -49,6 +53,9 @@ options:
                   id at a time, as trit-run prints generated text
   --bench N       encode the input N times and print the throughput (MB/s)
                   to stderr
+  --info          print the tokenizer's kind, vocabulary size, BOS and EOS
+                  ids as one line of JSON, e.g. {"kind": "bpe",
+                  "vocab_size": 256, "bos": null, "eos": 2}; takes no TEXT
   --help          print this help
 
 Exit status: 0 on success, 1 on an error (a one-line message on stderr),
@@ -65,6 +72,7 @@ struct Options {
   bool lines = false;
   bool nullSeparated = false;
   bool stream = false;
+  bool info = false;
   long bench = 0;
 };
 
@@ -115,6 +123,8 @@ Options parseOptions(int argc, char **argv) {
       options.nullSeparated = true;
     } else if (arg == "--stream") {
       options.stream = true;
+    } else if (arg == "--info") {
+      options.info = true;
     } else if (is("--bench")) {
       std::string count = value();
       char *end = nullptr;
@@ -134,6 +144,12 @@ Options parseOptions(int argc, char **argv) {
     options.text = positional[1];
     options.haveText = true;
   }
+  if (options.info) {
+    if (options.haveText || !options.file.empty() || options.decode ||
+        options.bench || options.lines)
+      usageError("--info takes only TOKENIZER");
+    return options;
+  }
   if (options.haveText == !options.file.empty())
     usageError(options.haveText ? "give TEXT or --file, not both"
                                 : "no TEXT or --file given");
@@ -146,11 +162,26 @@ Options parseOptions(int argc, char **argv) {
   return options;
 }
 
-/// The tokenizer of `path`. Compiled models and .gguf files are meant to be
-/// recognized here too, before falling back to tokenizer files.
+/// The tokenizer of `path`: for a compiled model the one beside it, else
+/// whatever Tokenizer::load reads (tokenizer files, directories, GGUF).
 std::unique_ptr<trit::Tokenizer> loadTokenizer(const std::string &path,
                                                std::string &error) {
+  if (trit::isCompiledModelFile(path)) {
+    std::string beside = trit::findModelTokenizer(path);
+    if (beside.empty()) {
+      error = path +
+              ": the compiled model has no tokenizer beside it "
+              "(looked for " +
+              path + ".tokenizer.json, .tokenizer.model and .tokenizer.gguf)";
+      return nullptr;
+    }
+    return trit::Tokenizer::load(beside, error);
+  }
   return trit::Tokenizer::load(path, error);
+}
+
+std::string optionalId(std::optional<int32_t> id) {
+  return id ? std::to_string(*id) : "null";
 }
 
 std::string readInput(const Options &options) {
@@ -247,6 +278,14 @@ int main(int argc, char **argv) {
   auto tokenizer = loadTokenizer(options.tokenizerPath, error);
   if (!tokenizer)
     fatal(error);
+  if (options.info) {
+    std::printf("{\"kind\": \"%s\", \"vocab_size\": %d, \"bos\": %s, "
+                "\"eos\": %s}\n",
+                tokenizer->kindName(), tokenizer->vocabSize(),
+                optionalId(tokenizer->bos()).c_str(),
+                optionalId(tokenizer->eos()).c_str());
+    return std::fflush(stdout) == 0 ? 0 : 1;
+  }
 
   std::string input = readInput(options);
   if (options.bench) {

@@ -5,6 +5,8 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "GgufTokenizer.h"
+
 #include "trit/Driver/Compile.h"
 #include "trit/Driver/ExternalWeights.h"
 #include "trit/Driver/Import.h"
@@ -182,6 +184,16 @@ int fail(const llvm::Twine &message) {
 bool isBinaryLevel(Emit level) {
   return level == Emit::Obj || level == Emit::Lib || level == Emit::Exe;
 }
+
+/// Whether `path` is a GGUF file (told by content, as the importer does).
+bool isGgufFile(llvm::StringRef path) {
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(path, status) ||
+      status.type() != llvm::sys::fs::file_type::regular_file)
+    return false;
+  auto head = llvm::MemoryBuffer::getFileSlice(path, 4, 0);
+  return head && (*head)->getBuffer() == "GGUF";
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -197,8 +209,10 @@ int main(int argc, char **argv) {
       "tritc: compiles a BitNet b1.58 model with trit\n\n"
       "  Input: ONNX (.onnx, textual .onnxtext), a Hugging Face directory "
       "(config.json + safetensors), a GGUF file, or MLIR (.mlir) at the "
-      "graph or trit level. A lib or exe from a checkpoint with a tokenizer gets it "
-      "beside it (OUTPUT.tokenizer.json or .tokenizer.model).\n"
+      "graph or trit level. A lib or exe from a checkpoint with a tokenizer "
+      "gets it beside it (OUTPUT.tokenizer.json or .tokenizer.model; from a "
+      "GGUF file, OUTPUT.tokenizer.gguf, its tokenizer.* metadata), where "
+      "trit-run --prompt and trit-tokenize find it.\n"
       "  Stages: import -> trit-fuse-quantization -> trit-cpu-pipeline -> "
       "LLVM -> native code.\n");
   trit::applyPassManagerOptionsFromCommandLine();
@@ -389,14 +403,35 @@ int main(int argc, char **argv) {
     llvm::sys::fs::remove(object);
   if (failed(linked))
     return fail(error);
-  // The tokenizer travels with the model: trit-run finds it beside it.
+  // The tokenizer travels with the model: trit-run finds it beside it. A
+  // tokenizer left there by an earlier compile to the same output would
+  // be taken for this model's (trit-run takes the first it finds), so
+  // every other one goes.
+  std::string tokenizerCopy;
+  if (!tokenizerPath.empty())
+    tokenizerCopy = outputFile + ".tokenizer" +
+                    llvm::sys::path::extension(tokenizerPath).str();
+  else if (isGgufFile(inputFile))
+    tokenizerCopy = outputFile + ".tokenizer.gguf";
+  for (const char *suffix : {".json", ".model", ".gguf"}) {
+    std::string stale = outputFile + ".tokenizer" + suffix;
+    if (stale != tokenizerCopy)
+      llvm::sys::fs::remove(stale);
+  }
   if (!tokenizerPath.empty()) {
-    std::string copy =
-        outputFile + ".tokenizer" +
-        llvm::sys::path::extension(tokenizerPath).str();
-    if (std::error_code ec = llvm::sys::fs::copy_file(tokenizerPath, copy))
+    if (std::error_code ec =
+            llvm::sys::fs::copy_file(tokenizerPath, tokenizerCopy))
       return fail("cannot copy the tokenizer " + tokenizerPath + " to " +
-                  copy + ": " + ec.message());
+                  tokenizerCopy + ": " + ec.message());
+  } else if (!tokenizerCopy.empty()) {
+    // A GGUF model carries its tokenizer in its metadata: its tokenizer.*
+    // keys, in a GGUF file of their own with no tensors, which the
+    // runtime's tokenizer reads as it reads the model.
+    bool written = false;
+    if (!writeGgufTokenizerBeside(inputFile, tokenizerCopy, written, error))
+      return fail(error);
+    if (!written)
+      llvm::sys::fs::remove(tokenizerCopy);
   }
   return 0;
 }

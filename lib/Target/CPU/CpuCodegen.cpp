@@ -382,7 +382,11 @@ LogicalResult mlir::trit::linkExecutable(ArrayRef<std::string> objects,
                                    "-fuse-ld=lld", "-Wl,--export-dynamic",
                                    "-o", outputPath.str()};
   args.append(objects.begin(), objects.end());
-  args.append({TRIT_RUN_MAIN_LIBRARY, TRIT_RUNTIME_STATIC_LIBRARY,
-               "-L" + libDir, "-Wl,-rpath," + libDir, "-lomp", "-ldl"});
+  // trit-run's main, then what it uses: the tokenizer (and the GGUF reader
+  // and shared libraries it needs) and the runtime.
+  args.append({TRIT_RUN_MAIN_LIBRARY, TRIT_TOKENIZER_LIBRARY,
+               TRIT_GGUF_READER_LIBRARY, TRIT_RUNTIME_STATIC_LIBRARY,
+               TRIT_PCRE2_LIBRARY, TRIT_SENTENCEPIECE_LIBRARY, "-L" + libDir,
+               "-Wl,-rpath," + libDir, "-lomp", "-ldl"});
   return runLinker(args, outputPath, error);
 }

@@ -183,6 +183,28 @@ trit_status trit_generate(trit_model *model, const int64_t *prompt,
                           const trit_sampling *sampling, int64_t *out_ids,
                           int64_t *generated, trit_timing *timing);
 
+/* Called by trit_generate_stream once per generated token, right after it is
+ * drawn (before the model sees it): `id` is the token, `index` its position
+ * among the new tokens (0, 1, ...). A nonzero return ends generation with
+ * that token as the last one. */
+typedef int (*trit_token_callback)(int64_t id, int64_t index,
+                                   void *user_data);
+
+/* trit_generate that reports each token as it is drawn, so that a caller can
+ * print text as it is produced and stop at an end-of-sequence token: the
+ * same tokens, timing and errors as trit_generate (which is this function
+ * with no callback), except that generation also ends when `on_token`
+ * returns nonzero; *generated then counts the tokens up to and including
+ * that one. `on_token` may be NULL. Time spent in the callback is counted in
+ * neither prefill_seconds nor decode_seconds. */
+trit_status trit_generate_stream(trit_model *model, const int64_t *prompt,
+                                 int64_t prompt_len, int64_t max_new,
+                                 const trit_sampling *sampling,
+                                 int64_t *out_ids, int64_t *generated,
+                                 trit_timing *timing,
+                                 trit_token_callback on_token,
+                                 void *user_data);
+
 #ifdef __cplusplus
 }
 #endif

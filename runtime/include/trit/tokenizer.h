@@ -62,8 +62,9 @@ class Tokenizer {
 public:
   virtual ~Tokenizer();
 
-  /// Loads `path`: a `tokenizer.json`, a SentencePiece `tokenizer.model`
-  /// (told apart by content), or a directory holding either. A directory
+  /// Loads `path`: a `tokenizer.json`, a SentencePiece `tokenizer.model`,
+  /// a GGUF file (see `fromGgufFile`; all three told apart by content), or
+  /// a directory holding one of the first two. A directory
   /// with both uses tokenizer.json, unless that one is of a kind this
   /// library does not support (a converted LLaMA-2 tokenizer.json), in which
   /// case tokenizer.model is used. On failure returns null and sets `error`
@@ -92,6 +93,13 @@ public:
   static std::unique_ptr<Tokenizer>
   fromGgufVocabulary(const GgufVocabulary &vocabulary,
                      const std::string &origin, std::string &error);
+
+  /// Builds a tokenizer from the `tokenizer.ggml.*` metadata of the GGUF
+  /// file `path` (a model, or the metadata-only OUTPUT.tokenizer.gguf that
+  /// tritc writes beside a model compiled from one). The file is mapped,
+  /// never read whole.
+  static std::unique_ptr<Tokenizer> fromGgufFile(const std::string &path,
+                                                 std::string &error);
 
   /// The ids of `text`. With `addSpecialTokens` the post-processor's tokens
   /// (LLaMA-3's `<|begin_of_text|>`, SentencePiece's BOS) are added. In a
@@ -175,6 +183,17 @@ private:
   /// Decoded bytes not yet returned: the start of an incomplete character.
   std::string pending;
 };
+
+/// The tokenizer file tritc put beside the compiled model `modelPath` (a
+/// library or executable): the first of `MODEL.tokenizer.json`,
+/// `MODEL.tokenizer.model` and `MODEL.tokenizer.gguf` that exists, or an
+/// empty string when there is none.
+std::string findModelTokenizer(const std::string &modelPath);
+
+/// Whether `path` is a compiled model, or at least an ELF file (a library
+/// or an executable): what a tool taking "a tokenizer or a model" checks
+/// before looking beside it with `findModelTokenizer`.
+bool isCompiledModelFile(const std::string &path);
 
 } // namespace trit
 

@@ -522,6 +522,16 @@ extern "C" trit_status trit_generate(trit_model *model, const int64_t *prompt,
                                      const trit_sampling *sampling,
                                      int64_t *outIds, int64_t *generated,
                                      trit_timing *timing) {
+  return trit_generate_stream(model, prompt, promptLen, maxNew, sampling,
+                              outIds, generated, timing, nullptr, nullptr);
+}
+
+extern "C" trit_status
+trit_generate_stream(trit_model *model, const int64_t *prompt,
+                     int64_t promptLen, int64_t maxNew,
+                     const trit_sampling *sampling, int64_t *outIds,
+                     int64_t *generated, trit_timing *timing,
+                     trit_token_callback onToken, void *userData) {
   if (!model || !prompt || !sampling || (!outIds && maxNew > 0) ||
       !generated)
     return fail(TRIT_ERROR_INVALID_ARGUMENT, "trit_generate: null argument");
@@ -568,6 +578,10 @@ extern "C" trit_status trit_generate(trit_model *model, const int64_t *prompt,
     }
     outIds[step] = next;
     *generated = step + 1;
+    // The token is reported before the model sees it: a caller that stops
+    // here (at an end-of-sequence token) spends no step on it.
+    if (onToken && onToken(next, step, userData))
+      break;
     feed = &outIds[step];
     feedCount = 1;
   }

@@ -228,6 +228,9 @@ std::unique_ptr<Tokenizer> guarded(Loader loader, const std::string &origin,
 
 std::unique_ptr<Tokenizer> Tokenizer::load(const std::string &path,
                                            std::string &error) {
+  // A GGUF file may be a whole model of gigabytes: it is mapped, not read.
+  if (detail::isGgufFile(path))
+    return fromGgufFile(path, error);
   return guarded([&] { return loadPath(path); }, path, error);
 }
 

@@ -266,6 +266,9 @@ std::unique_ptr<Tokenizer> makeSentencePieceTokenizer(
 std::string serializeSentencePieceModel(const GgufVocabulary &vocabulary,
                                         const std::string &origin);
 
+/// Whether `path` is a regular file starting with GGUF's magic.
+bool isGgufFile(const std::string &path);
+
 } // namespace detail
 } // namespace trit
 
