@@ -4,9 +4,11 @@
 # Shows a BitLinear module going through trit-opt: as written, with its
 # ternary weight packed into the 2-bit layout, and lowered by
 # trit-cpu-pipeline to the LLVM dialect (add/subtract loops, OpenMP). Then
-# compiles the project's tiny trained BitNet (exported from PyTorch with its
-# KV cache) into an executable, compares its logits and perplexity with
-# PyTorch's, and generates text with it.
+# writes the project's tiny trained BitNet as a Hugging Face directory
+# (packed 2B-4T layout, tokenizer.json), compiles it with tritc into an
+# executable and generates text from a text prompt, checked against
+# PyTorch's greedy text. Last, the same model exported from PyTorch with its
+# KV cache through ONNX, its logits and perplexity compared with PyTorch's.
 #
 #===----------------------------------------------------------------------===#
 set -euo pipefail
@@ -35,12 +37,41 @@ printf '%s\n' "$LOWERED" | grep -oE '^ *(%[^=]*= )?(llvm|omp)\.[a-z_.]+' |
 
 echo
 echo "== the project's tiny trained BitNet b1.58 (2B-4T shape: GQA, squared"
-echo "   ReLU, sub-norms, tied embeddings; bytes as tokens; trained on Debian's"
-echo "   license texts, python_frontend/trit/trained.py) from PyTorch, with its"
-echo "   KV cache, through ONNX to a native executable"
+echo "   ReLU, sub-norms, tied embeddings; trained on Debian's license texts,"
+echo "   python_frontend/trit/trained.py) as a Hugging Face directory: config.json,"
+echo "   model.safetensors in bitnet-b1.58-2B-4T's packed 2-bit layout and a"
+echo "   byte-level tokenizer.json; tritc compiles it into an executable that"
+echo "   talks text"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 PYTHON=/usr/bin/python3
+PYTHONPATH="$ROOT/python_frontend" "$PYTHON" -m trit.hf --trained "$WORK/hf" > /dev/null
+echo "   $ ls $WORK/hf:" $(ls "$WORK/hf")
+echo "   $ tritc $WORK/hf --emit=exe -o $WORK/model-hf"
+"$BIN/tritc" "$WORK/hf" --emit=exe -o "$WORK/model-hf"
+PROMPT="Licensor means "
+echo "   $ $WORK/model-hf --prompt \"$PROMPT\" --generate 96"
+"$WORK/model-hf" --prompt "$PROMPT" --generate 96 > "$WORK/generated-hf.txt" 2> "$WORK/timing-hf.txt"
+printf '%s' "$PROMPT" | cat - "$WORK/generated-hf.txt" | sed 's/^/   | /'
+echo
+sed 's/^/   /' "$WORK/timing-hf.txt"
+PYTHONPATH="$ROOT/python_frontend" "$PYTHON" - "$PROMPT" "$WORK/generated-hf.txt" <<'PY'
+import sys
+import torch
+from trit.trained import load_trained
+prompt = list(sys.argv[1].encode())
+text = open(sys.argv[2], "rb").read()
+got = list(text[:-1] if text.endswith(b"\n") else text)  # trit-run's newline
+model, seq = load_trained(), list(prompt)
+with torch.no_grad():
+    for _ in got:
+        seq.append(int(model(torch.tensor([seq]))[0, -1].argmax()))
+same = seq[len(prompt):] == got
+print(f"   PyTorch's greedy text is {'the same' if same else 'DIFFERENT'}")
+PY
+echo
+echo "== the same model from PyTorch, with its KV cache, through ONNX to a"
+echo "   native executable, checked against PyTorch"
 PYTHONPATH="$ROOT/python_frontend" "$PYTHON" - "$WORK" <<'PY'
 import sys, warnings
 import numpy as np, torch
