@@ -8,6 +8,7 @@
 #include "trit/Importer/HF/HuggingFace.h"
 #include "trit/Importer/HF/Safetensors.h"
 
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -116,7 +117,9 @@ public:
       result.owner = owners.lookup(actual)->mapping();
       return result;
     }
-    return FloatTensor::owned(shape, toFloats(*t));
+    FloatTensor converted = FloatTensor::owned(shape, toFloats(*t));
+    owners.lookup(actual)->release(*t);
+    return converted;
   }
 
   FailureOr<TernaryTensor> getTernary(llvm::StringRef name, int64_t rows,
@@ -129,6 +132,9 @@ public:
               "' " + shapeString({rows, cols});
       return failure();
     }
+    // The weight's bytes are consumed here (unpacked or ternarized).
+    auto release =
+        llvm::make_scope_exit([&] { owners.lookup(actual)->release(*t); });
     bool packed = t->dtype == SafetensorsDType::U8;
     if (packed)
       return unpack(*t, actual, rows, cols, error);

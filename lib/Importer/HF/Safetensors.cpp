@@ -15,6 +15,9 @@
 #include <algorithm>
 #include <cstring>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 using namespace mlir::trit;
 using json = nlohmann::json;
 
@@ -189,6 +192,18 @@ SafetensorsFile::open(llvm::StringRef path, std::string &error) {
 const SafetensorsTensor *SafetensorsFile::find(llvm::StringRef name) const {
   auto it = byName.find(name);
   return it == byName.end() ? nullptr : &tensorList[it->second];
+}
+
+void SafetensorsFile::release(const SafetensorsTensor &tensor) const {
+  // Only whole pages inside the tensor: its neighbours may be in use.
+  uintptr_t page = uintptr_t(sysconf(_SC_PAGESIZE));
+  uintptr_t begin = reinterpret_cast<uintptr_t>(tensor.bytes.data());
+  uintptr_t end = begin + tensor.bytes.size();
+  begin = (begin + page - 1) & ~(page - 1);
+  end &= ~(page - 1);
+  if (end > begin)
+    (void)madvise(reinterpret_cast<void *>(begin), end - begin,
+                  MADV_DONTNEED);
 }
 
 namespace {

@@ -49,6 +49,11 @@ public:
                                                std::string &error);
 
   const SafetensorsTensor *find(llvm::StringRef name) const;
+  /// Tells the kernel that `tensor`'s bytes were consumed (converted, not
+  /// used in place): their pages leave the resident set, and are read
+  /// again from the file if touched. Reading a checkpoint tensor by tensor
+  /// then holds one tensor's pages at a time, not the whole file.
+  void release(const SafetensorsTensor &tensor) const;
   const std::vector<SafetensorsTensor> &tensors() const { return tensorList; }
   llvm::StringRef path() const { return filePath; }
   /// Keeps the mapping alive for views handed out (resource blobs).
