@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::trit {
 #define GEN_PASS_DEF_TRITEXPORTMODELPASS
@@ -23,6 +24,98 @@ using namespace mlir;
 using namespace mlir::trit;
 
 namespace {
+
+/// Whether `root` is computed from the entry's arguments only through their
+/// sizes (`tensor.dim`) and constants: a position or a length, not data
+/// such as token ids. Conservative: a value it cannot follow within a few
+/// thousand ops counts as data.
+bool derivesFromSizesOnly(Value root) {
+  SmallVector<Value> worklist = {root};
+  DenseSet<Value> seen;
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    if (!seen.insert(v).second)
+      continue;
+    if (seen.size() > 4096)
+      return false;
+    Operation *def = v.getDefiningOp();
+    if (!def) {
+      // A block argument: the function's data, or a region's argument,
+      // which stands for an operand of its op (followed below).
+      auto arg = cast<BlockArgument>(v);
+      Operation *owner = arg.getOwner()->getParentOp();
+      if (isa<func::FuncOp>(owner))
+        return false;
+      auto generic = dyn_cast<linalg::GenericOp>(owner);
+      if (!generic || arg.getArgNumber() >= generic.getNumDpsInputs())
+        return false;
+      worklist.push_back(generic.getDpsInputs()[arg.getArgNumber()]);
+      continue;
+    }
+    if (isa<tensor::DimOp>(def))
+      continue; // a size, whatever tensor it is taken from
+    if (isa<linalg::IndexOp>(def))
+      return false; // bounded by the loop, which may be over data
+    for (Value operand : def->getOperands())
+      worklist.push_back(operand);
+    for (Region &region : def->getRegions()) {
+      region.walk([&](Operation *inner) {
+        for (Value result : inner->getResults())
+          seen.insert(result);
+      });
+      llvm::SetVector<Value> captured;
+      getUsedValuesDefinedAbove(region, captured);
+      worklist.append(captured.begin(), captured.end());
+      // Values the body yields come from its arguments (the op's
+      // operands, already followed), its own ops or what it captures.
+    }
+  }
+  return true;
+}
+
+/// The most positions a graph can take when it reads a constant table at
+/// rows computed from the sequence's length (a rotary table sliced or
+/// gathered by position, a position-embedding table): the table's rows.
+/// Past them the graph would read outside the table. nullopt if it reads
+/// no such table.
+std::optional<int64_t> positionTableBound(func::FuncOp forward) {
+  std::optional<int64_t> bound;
+  auto take = [&](int64_t rows) {
+    bound = bound ? std::min(*bound, rows) : rows;
+  };
+  forward.walk([&](Operation *op) {
+    if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+      auto table = slice.getSource().getDefiningOp<arith::ConstantOp>();
+      if (!table)
+        return;
+      auto type = cast<RankedTensorType>(table.getType());
+      for (int64_t d = 0; d < type.getRank(); ++d) {
+        OpFoldResult offset = slice.getMixedOffsets()[d];
+        OpFoldResult size = slice.getMixedSizes()[d];
+        auto dynamic = [](OpFoldResult f) {
+          auto v = dyn_cast<Value>(f);
+          return v && derivesFromSizesOnly(v);
+        };
+        if (dynamic(offset) || dynamic(size))
+          take(type.getDimSize(d));
+      }
+      return;
+    }
+    // A gather: a linalg.generic extracting from a constant at indices
+    // computed from positions.
+    auto extract = dyn_cast<tensor::ExtractOp>(op);
+    if (!extract || !op->getParentOfType<linalg::GenericOp>())
+      return;
+    auto table = extract.getTensor().getDefiningOp<arith::ConstantOp>();
+    if (!table)
+      return;
+    auto type = cast<RankedTensorType>(table.getType());
+    for (auto [d, index] : llvm::enumerate(extract.getIndices()))
+      if (derivesFromSizesOnly(index))
+        take(type.getDimSize(d));
+  });
+  return bound;
+}
 
 /// The context length of a model with a dynamic sequence when none is
 /// given (bitnet-b1.58-2B-4T's).
@@ -62,17 +155,23 @@ struct TritExportModelPass
       return fail("returns logits with a dynamic vocabulary size");
 
     int64_t context = contextLength;
-    // A builder-made model's rotary tables have this many rows: the model
-    // takes no longer sequence.
-    auto bound = module->getAttrOfType<IntegerAttr>("trit.max_positions");
-    if (bound && context > bound.getInt())
-      return fail("has position tables for " + Twine(bound.getInt()) +
-                  " tokens, it cannot take a context length of " +
-                  Twine(context));
+    // The model takes no more positions than its position tables have
+    // rows: the builder's rotary tables (trit.max_positions), or constant
+    // tables the graph reads at positions (an imported RoPE cache).
+    std::optional<int64_t> bound = positionTableBound(forward);
+    if (auto attr = module->getAttrOfType<IntegerAttr>("trit.max_positions"))
+      bound = bound ? std::min(*bound, attr.getInt()) : attr.getInt();
+    if (bound && context > *bound) {
+      forward.emitError("trit-export-model: the entry '")
+          << forward.getSymName() << "' has position tables for " << *bound
+          << " tokens, it cannot take a context length of " << context;
+      return signalPassFailure();
+    }
     if (context == 0)
-      context = bound ? bound.getInt()
-                      : ids.isDynamicDim(1) ? kDefaultDynamicContext
-                                            : ids.getDimSize(1);
+      context = ids.isDynamicDim(1) ? kDefaultDynamicContext
+                                    : ids.getDimSize(1);
+    if (bound && contextLength == 0)
+      context = std::min(context, *bound);
     if (context < 1)
       return fail("cannot take a context length of " + Twine(context));
     if (defaultThreads < 0)
