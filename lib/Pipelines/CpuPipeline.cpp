@@ -78,6 +78,8 @@ void mlir::trit::buildTritCpuToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
+  // Failed run-time checks return an error through the runtime, not abort.
+  pm.addPass(createTritLowerAssertsPass());
 
   // LLVM dialect.
   pm.addNestedPass<func::FuncOp>(createTritExpandDynamicReshapesPass());

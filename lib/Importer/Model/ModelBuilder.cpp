@@ -13,6 +13,8 @@
 #include "trit/Numerics/Packing.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -614,7 +616,8 @@ OwningOpRef<ModuleOp> mlir::trit::buildModel(MLIRContext &context,
     error = d.family + ": " + problem;
     return nullptr;
   }
-  context.loadDialect<arith::ArithDialect, func::FuncDialect,
+  context.loadDialect<arith::ArithDialect, cf::ControlFlowDialect,
+                      func::FuncDialect,
                       linalg::LinalgDialect, math::MathDialect,
                       tensor::TensorDialect, TritDialect>();
   OpBuilder b(&context);
@@ -654,6 +657,30 @@ OwningOpRef<ModuleOp> mlir::trit::buildModel(MLIRContext &context,
   OpFoldResult batch = tensor::getMixedSize(b, loc, ids, 0);
   OpFoldResult seq = tensor::getMixedSize(b, loc, ids, 1);
   Value pastLength = tensor::DimOp::create(b, loc, body->getArgument(1), 2);
+  // The caches must agree with the ids and with each other (the runtime
+  // makes them so; a caller of the raw function might not): checked at run
+  // time (trit-lower-asserts), not read past a buffer.
+  Value batchValue = getValueOrCreateConstantIndexOp(b, loc, batch);
+  for (int64_t i = 0; i < 2 * d.numLayers; ++i) {
+    Value cache = body->getArgument(1 + i);
+    std::string name = "cache tensor " + std::to_string(i) + " (layer " +
+                       std::to_string(i / 2) + (i % 2 ? " value" : " key") +
+                       ")";
+    Value cacheBatch = tensor::DimOp::create(b, loc, cache, 0);
+    cf::AssertOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, cacheBatch,
+                              batchValue),
+        name + ": its batch does not match the token ids'");
+    if (i == 0)
+      continue;
+    Value length = tensor::DimOp::create(b, loc, cache, 2);
+    cf::AssertOp::create(
+        b, loc,
+        arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, length,
+                              pastLength),
+        name + ": its length does not match cache tensor 0's");
+  }
 
   FailureOr<FloatTensor> table = weights.getFloat(
       "model.embed_tokens.weight", {d.vocabSize, d.hiddenSize}, error);

@@ -9,6 +9,8 @@
 
 #include "GraphBuilder.h"
 
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
+
 #include "llvm/ADT/ScopeExit.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -358,12 +360,39 @@ GraphBuilder::broadcastSizes(ArrayRef<OnnxValue *> operands) {
                     " cannot be broadcast together");
       size = d;
     }
+    OpFoldResult chosen;
     if (size)
-      result.push_back(b.getIndexAttr(*size));
+      chosen = b.getIndexAttr(*size);
     else if (dynamicFrom)
-      result.push_back(sizes(materialize(*dynamicFrom))[dynamicIndex]);
+      chosen = sizes(materialize(*dynamicFrom))[dynamicIndex];
     else
-      result.push_back(b.getIndexAttr(1));
+      chosen = b.getIndexAttr(1);
+    result.push_back(chosen);
+    // A dynamic size is taken to be the chosen one: checked at run time, so
+    // that a mismatch (or a 1 that ONNX would broadcast) is an error, not a
+    // read past a buffer.
+    for (auto [k, v] : llvm::enumerate(operands)) {
+      RankedTensorType type = typeOf(*v);
+      int64_t j = i - (rank - type.getRank());
+      if (j < 0 || !type.isDynamicDim(j))
+        continue;
+      OpFoldResult actual = sizes(materialize(*v))[j];
+      if (actual == chosen)
+        continue;
+      Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                       indexValue(actual), indexValue(chosen));
+      // Named as import errors name nodes: its name, else its output's.
+      std::string name = !node                ? ""
+                         : !node->name().empty() ? node->name()
+                         : node->output_size()   ? node->output(0)
+                                                 : "";
+      cf::AssertOp::create(
+          b, loc, ok,
+          llvm::formatv("node '{0}' ({1}): dimension {2} of input {3} does "
+                        "not match the other inputs'",
+                        name, node ? node->op_type() : "", i, k)
+              .str());
+    }
   }
   return result;
 }

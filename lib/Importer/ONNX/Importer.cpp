@@ -11,6 +11,7 @@
 #include "GraphBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -109,6 +110,7 @@ OwningOpRef<ModuleOp> importModel(MLIRContext &context,
     return nullptr;
   }
   context.loadDialect<func::FuncDialect, arith::ArithDialect,
+                      cf::ControlFlowDialect,
                       math::MathDialect, linalg::LinalgDialect,
                       tensor::TensorDialect>();
 

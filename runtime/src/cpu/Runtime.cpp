@@ -19,6 +19,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cerrno>
+#include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -154,6 +156,46 @@ trit_status mapWeights(trit_model *m, void *handle) {
 
 } // namespace
 
+namespace {
+/// A failed run-time check in a model (two sizes that must agree, see
+/// trit-lower-asserts) calls onCheckFailed, which unwinds to the call that
+/// entered the model (callModel) on the same thread. The checks sit in the
+/// model's sequential entry code, never inside its OpenMP regions, so the
+/// jump crosses only plain C frames of generated code; buffers that code
+/// allocated before the check are not freed (an error path).
+thread_local std::jmp_buf *checkUnwind = nullptr;
+thread_local std::string checkMessage;
+
+[[noreturn]] void onCheckFailed(const char *message, int64_t a, int64_t b) {
+  checkMessage = message ? message : "a run-time check failed";
+  if (a >= 0 || b >= 0)
+    checkMessage += " (" + std::to_string(a) + " vs " + std::to_string(b) + ")";
+  if (checkUnwind)
+    std::longjmp(*checkUnwind, 1);
+  // Not called from within callModel: nowhere to return the error to.
+  std::fprintf(stderr, "trit: %s\n", checkMessage.c_str());
+  std::abort();
+}
+
+/// Calls `enter` (a call into the model), returning the model's failed
+/// run-time check as an error.
+template <typename Enter>
+trit_status callModel(const trit_model *model, Enter enter) {
+  std::jmp_buf unwind;
+  std::jmp_buf *outer = checkUnwind;
+  checkUnwind = &unwind;
+  if (setjmp(unwind) != 0) {
+    checkUnwind = outer;
+    return trit::runtime::fail(TRIT_ERROR_INVALID_ARGUMENT,
+                               "'" + model->path + "': " + checkMessage);
+  }
+  enter();
+  checkUnwind = outer;
+  return TRIT_OK;
+}
+
+} // namespace
+
 extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   using trit::runtime::fail;
   if (!model)
@@ -184,6 +226,11 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
                     "trit_compiled_abi_version, trit_compiled_vocab_size, "
                     "trit_compiled_context_length or trit_forward)");
   }
+  // Models with run-time checks report failures through the runtime.
+  using SetHandlerFn = void(void (*)(const char *, int64_t, int64_t));
+  if (auto *setHandler = reinterpret_cast<SetHandlerFn *>(
+          symbol("trit_set_check_handler")))
+    setHandler(onCheckFailed);
   if (int32_t version = abi(); version != TRIT_MODEL_ABI_VERSION) {
     dlclose(handle);
     return fail(TRIT_ERROR_LOAD,
@@ -362,7 +409,10 @@ trit_status runCached(trit_model *model, const int64_t *ids, int64_t batch,
   trit_memref2_i64 idsIn = idsDescriptor(ids, batch, seq);
   trit_cached_result out{};
   bool last = lastOnly && model->cachedLast;
-  (last ? model->cachedLast : model->cached)(&out, &idsIn, &in);
+  if (trit_status status = callModel(model, [&] {
+        (last ? model->cachedLast : model->cached)(&out, &idsIn, &in);
+      }))
+    return status;
   const trit_memref5_f32 &cache = out.cache;
   if (!cache.aligned || cache.sizes[0] != model->kvTensors ||
       cache.sizes[1] != batch || cache.sizes[2] != model->kvHeads ||
@@ -433,7 +483,9 @@ extern "C" trit_status trit_model_forward(trit_model *model,
   }
   trit_memref2_i64 in = idsDescriptor(ids, batch, seq);
   trit_memref3_f32 out{};
-  model->forward(&out, &in);
+  if (trit_status status =
+          callModel(model, [&] { model->forward(&out, &in); }))
+    return status;
   return takeLogits(model, out, batch, seq, 0, logits);
 }
 

@@ -422,6 +422,43 @@ def TritExpandDynamicReshapesPass
                            "::mlir::memref::MemRefDialect"];
 }
 
+def TritLowerAssertsPass : Pass<"trit-lower-asserts", "ModuleOp"> {
+  let summary = "cf.assert -> a call of the runtime's error handler, which "
+                "returns an error through the C API";
+  let description = [{
+    Run-time checks (two dynamic sizes that must agree, a cache's batch,
+    ...) are `cf.assert`s in the graph. Upstream lowers a failed assert to
+    `abort()`, which would end the host process; a model library must
+    instead return an error through the runtime's C API. This pass, run
+    once control flow is `cf` (after `scf-to-cf`), rewrites each
+    `cf.assert %ok, "message"` into a branch to a block that calls
+    `__trit_check_failed(message, a, b)` and is unreachable after it, `a`
+    and `b` being the two sides of the `arith.cmpi eq` that computes `%ok`
+    (the sizes that differ; -1 for another condition).
+
+    `__trit_check_failed` (added to the module) calls the handler that the
+    runtime installs through the exported `trit_set_check_handler(fn)`
+    (`void fn(const char *message, int64_t a, int64_t b)`, which does not
+    return: the runtime unwinds to its call into the model), and calls
+    `abort()` if no handler was installed. A module without asserts is left
+    alone.
+
+    Example:
+
+    ```mlir
+    %ok = arith.cmpi eq, %t, %rows : index
+    cf.assert %ok, "node 'Add_1' (Add): dimension 1 of its operands differs"
+    ```
+
+    becomes a `cf.cond_br %ok, ^continue, ^failed` whose `^failed` block
+    calls `@__trit_check_failed` with the message's address, `%t` and
+    `%rows` as i64, then `llvm.unreachable`.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::cf::ControlFlowDialect"];
+}
+
 def TritCheckLoweredPass : Pass<"trit-check-lowered", "ModuleOp"> {
   let summary = "Contract check: only LLVM-level ops are left";
   let description = [{
