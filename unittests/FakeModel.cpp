@@ -1,13 +1,17 @@
 //===- FakeModel.cpp - a model library for the runtime tests ----*- C++ -*-===//
 //
 // Implements the model library ABI of trit/runtime.h by hand: vocabulary 7,
-// context 16, a default of one thread, and logits that make token (id + 1) mod 7 the clear favourite
-// after id, with the runner-up (id + 2) mod 7 close behind. Built as is,
+// context 16, a default of one thread, and logits that make token
+// (id + 1) mod 7 the clear favourite after id, with the runner-up
+// (id + 2) mod 7 close behind. Built as is,
 // with FAKE_MODEL_ABI set to another version, with a static sequence, and
 // with FAKE_MODEL_KV_CACHE: then it exports trit_forward_cached instead,
 // with a cache of 2 tensors, 1 head and head_dim 1 that holds each token
 // id, and favours (sum of the ids so far + 1) mod 7, so that its logits
-// depend on the whole prefix through the cache.
+// depend on the whole prefix through the cache. With
+// FAKE_MODEL_EXTERNAL_WEIGHTS it binds external weights as tritc
+// --weights=external does (7 floats, added to each position's logits), so
+// that a forward pass reads the mapped weights file.
 //
 //===----------------------------------------------------------------------===//
 
@@ -88,6 +92,17 @@ void _mlir_ciface_trit_forward_cached(trit_cached_result *out,
   }
 }
 #else
+#ifdef FAKE_MODEL_EXTERNAL_WEIGHTS
+/// Where the runtime mapped the weights file: one per library, as in a
+/// model compiled with tritc --weights=external.
+static const float *boundWeights = nullptr;
+void trit_bind_weights(const void *data) {
+  boundWeights = static_cast<const float *>(data);
+}
+int64_t trit_compiled_weights_size(void) { return 7 * sizeof(float); }
+uint64_t trit_compiled_weights_id(void) { return FAKE_MODEL_WEIGHTS_ID; }
+#endif
+
 void _mlir_ciface_trit_forward(trit_memref3_f32 *logits,
                                trit_memref2_i64 *ids) {
   const int64_t batch = ids->sizes[0], seq = ids->sizes[1], vocab = 7;
@@ -103,6 +118,9 @@ void _mlir_ciface_trit_forward(trit_memref3_f32 *logits,
           logit = 3.0f;
         else if (v == (id + 2) % vocab)
           logit = 2.5f;
+#ifdef FAKE_MODEL_EXTERNAL_WEIGHTS
+        logit += boundWeights[v];
+#endif
         data[(b * seq + t) * vocab + v] = logit;
       }
     }

@@ -2,10 +2,11 @@
 //
 // Compiles BitLinear and ternary-matmul functions through trit-cpu-pipeline
 // to native code (add/sub kernel; dot kernel portable and, where the host
-// has AVX512-VNNI, with vpdpbusd), loads them and compares them with the scalar reference on
-// random inputs: odd N and K, K that is no multiple of any tile, batch 1 and
-// batch 7, all-zero weight rows, activations at +-max, both layouts. The
-// results must equal the reference exactly, the floats bit for bit.
+// has AVX512-VNNI, with vpdpbusd), loads them and compares them with the
+// scalar reference on random inputs: odd N and K, K that is no multiple of
+// any tile, batch 1 and batch 7, all-zero, all-(+1) and all-(-1) weight
+// rows, activations at +-max, both layouts. The results must equal the
+// reference exactly, the floats bit for bit.
 //
 //===----------------------------------------------------------------------===//
 
@@ -110,11 +111,17 @@ TEST_P(KernelTest, MatchesReference) {
   std::uniform_int_distribution<int> ternaryDist(-1, 1);
   std::normal_distribution<float> normal(0.0f, 1.0f);
 
-  // Random ternary weights with an all-zero row and an all-(+1) row.
+  // Random ternary weights with an all-zero row, an all-(-1) row and an
+  // all-(+1) row. Against the all-(-128) token below, the (+1) row sums to
+  // -128 * K and the (-1) row to +128 * K: int16 holds -32768 but not
+  // +32768, so only the (-1) row catches partial sums flushed one block
+  // too late.
   std::vector<int8_t> w(n * k);
   for (int8_t &v : w)
     v = static_cast<int8_t>(ternaryDist(rng));
   std::fill(w.begin(), w.begin() + k, 0);
+  if (n > 1)
+    std::fill(w.begin() + k, w.begin() + 2 * k, -1);
   if (n > 2)
     std::fill(w.begin() + 2 * k, w.begin() + 3 * k, 1);
   const float g = 0.0371f;

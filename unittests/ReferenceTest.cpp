@@ -34,12 +34,14 @@ TEST(Reference, AbsmeanScale) {
 }
 
 TEST(Reference, QuantizeWeights) {
-  // g = mean(|w|) = 1.0; w / g rounds half to even and clamps to [-1, 1].
-  const float w[8] = {0.5f, 1.5f, -0.5f, -1.6f, 0.49f, 3.0f, -0.51f, 0.0f};
+  // g = mean(|w|) = 16 / 8 = 2 (exact); w / g = {0.5, 1.5, -0.5, -1.5,
+  // 0.25, 3, -0.75, 0} rounds half to even and clamps to [-1, 1]. Divided
+  // by 1 instead of g, w[0] and w[2] would give +-1, not 0.
+  const float w[8] = {1.0f, 3.0f, -1.0f, -3.0f, 0.5f, 6.0f, -1.5f, 0.0f};
   float g = absmeanScale(w, 8);
-  ASSERT_FLOAT_EQ(g, 8.1f / 8.0f);
+  ASSERT_EQ(g, 2.0f);
   int8_t q[8];
-  quantizeWeights(w, 8, 1.0f, q);
+  quantizeWeights(w, 8, g, q);
   const int8_t expected[8] = {0, 1, 0, -1, 0, 1, -1, 0};
   for (int i = 0; i < 8; ++i)
     EXPECT_EQ(q[i], expected[i]) << "i=" << i;

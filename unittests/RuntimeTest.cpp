@@ -75,6 +75,68 @@ TEST(Runtime, RefusesAnotherAbiVersion) {
       << trit_last_error();
 }
 
+/// Writes the weights file of the external-weights fake model at `path`
+/// (its library's path): `bias`, added to every position's logits.
+void writeFakeWeights(const std::string &path, const float (&bias)[7]) {
+  unsigned char header[TRIT_WEIGHTS_HEADER_BYTES] = {};
+  std::memcpy(header, TRIT_WEIGHTS_MAGIC, sizeof(TRIT_WEIGHTS_MAGIC));
+  auto putLE64 = [&](int at, uint64_t value) {
+    for (int i = 0; i < 8; ++i)
+      header[at + i] = static_cast<unsigned char>(value >> (8 * i));
+  };
+  putLE64(8, TRIT_WEIGHTS_FORMAT_VERSION);
+  putLE64(16, FAKE_MODEL_WEIGHTS_ID);
+  putLE64(24, sizeof(bias));
+  std::ofstream out(path + ".weights", std::ios::binary);
+  out.write(reinterpret_cast<const char *>(header), sizeof(header));
+  out.write(reinterpret_cast<const char *>(bias), sizeof(bias));
+}
+
+/// Logit `v` of token 0 alone through `model`.
+float logitAfterToken0(trit_model *model, int v) {
+  std::vector<float> logits(7);
+  const int64_t id = 0;
+  EXPECT_EQ(trit_model_forward(model, &id, 1, 1, logits.data()), TRIT_OK)
+      << trit_last_error();
+  return logits[v];
+}
+
+// dlopen gives a second load of a library the handle of the first, and the
+// library holds one weights pointer: freeing either model must leave the
+// other's weights mapped (it used to unmap them under it: a crash).
+TEST(Runtime, ModelsOfOneExternalWeightsLibraryKeepTheirWeights) {
+  const float bias[7] = {0, 0, 0, 0, 0, 0, 10.0f};
+  // A copy of the library, so that its weights file can sit beside it.
+  std::string path = testing::TempDir() + "/shared-weights.so";
+  {
+    std::ifstream in(FAKE_MODEL_WEIGHTS_PATH, std::ios::binary);
+    std::ofstream out(path, std::ios::binary);
+    out << in.rdbuf();
+  }
+  writeFakeWeights(path, bias);
+  for (bool freeTheFirst : {false, true}) {
+    SCOPED_TRACE(freeTheFirst ? "the first freed" : "the second freed");
+    trit_model *first = nullptr, *second = nullptr;
+    ASSERT_EQ(trit_model_load(path.c_str(), &first), TRIT_OK)
+        << trit_last_error();
+    ASSERT_EQ(trit_model_load(path.c_str(), &second), TRIT_OK)
+        << trit_last_error();
+    trit_model *kept = freeTheFirst ? second : first;
+    trit_model_free(freeTheFirst ? first : second);
+    // Token 0 favours 1 (3.0); the weights add 10 to token 6.
+    EXPECT_EQ(logitAfterToken0(kept, 1), 3.0f);
+    EXPECT_EQ(logitAfterToken0(kept, 6), 10.0f);
+    trit_model_free(kept);
+  }
+  // Once the last model is freed the file is unmapped: a new load maps
+  // what the file holds now.
+  const float other[7] = {0, 0, 0, 0, 0, 0, -4.0f};
+  writeFakeWeights(path, other);
+  Model again(path.c_str());
+  ASSERT_EQ(again.status, TRIT_OK) << trit_last_error();
+  EXPECT_EQ(logitAfterToken0(again.model, 6), -4.0f);
+}
+
 TEST(Runtime, ForwardReturnsTheModelsLogits) {
   Model m(FAKE_MODEL_PATH);
   ASSERT_EQ(m.status, TRIT_OK);
@@ -88,6 +150,48 @@ TEST(Runtime, ForwardReturnsTheModelsLogits) {
                                                : 0.0f;
       EXPECT_EQ(logits[i * 7 + v], expected) << "position " << i;
     }
+}
+
+// An empty sequence, batch or prompt is named as what it is, also where
+// the caller's ids are an empty vector's null data().
+TEST(Runtime, SaysWhatIsEmpty) {
+  Model m(FAKE_MODEL_PATH);
+  ASSERT_EQ(m.status, TRIT_OK);
+  const int64_t ids[4] = {1, 2, 3, 4};
+  float logits[7 * 4];
+  for (const int64_t *given : {static_cast<const int64_t *>(nullptr), ids}) {
+    EXPECT_EQ(trit_model_forward(m.model, given, 1, 0, logits),
+              TRIT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(trit_last_error()).find("the sequence is empty"),
+              std::string::npos)
+        << trit_last_error();
+    EXPECT_EQ(trit_model_forward(m.model, given, 0, 4, logits),
+              TRIT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(trit_last_error()).find("the batch is empty"),
+              std::string::npos)
+        << trit_last_error();
+    int64_t out[2], generated = 0;
+    trit_sampling greedy = trit_sampling_greedy();
+    EXPECT_EQ(
+        trit_generate(m.model, given, 0, 2, &greedy, out, &generated, nullptr),
+        TRIT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(trit_last_error()).find("the prompt is empty"),
+              std::string::npos)
+        << trit_last_error();
+    trit_session *session = nullptr;
+    ASSERT_EQ(trit_session_create(m.model, &session), TRIT_OK);
+    EXPECT_EQ(trit_session_append(session, given, 0, logits),
+              TRIT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(trit_last_error()).find("append at least one token"),
+              std::string::npos)
+        << trit_last_error();
+    trit_session_free(session);
+  }
+  // Negative sizes are not "empty".
+  EXPECT_EQ(trit_model_forward(m.model, ids, -1, 4, logits),
+            TRIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(trit_last_error()).find("[-1, 4]"), std::string::npos)
+      << trit_last_error();
 }
 
 TEST(Runtime, RejectsTokenIdsOutOfRange) {
@@ -393,7 +497,66 @@ TEST(Sampling, RejectsNaN) {
   uint64_t rng = 0;
   trit_sampling greedy = trit_sampling_greedy();
   EXPECT_EQ(trit_sample(logits, 2, &greedy, &rng), -1);
-  EXPECT_NE(std::string(trit_last_error()).find("NaN"), std::string::npos);
+  EXPECT_NE(std::string(trit_last_error()).find("logit 1 is NaN"),
+            std::string::npos)
+      << trit_last_error();
+  // A NaN is refused even beside a +inf that would otherwise be chosen.
+  const float withInf[3] = {INFINITY, 0.0f, NAN};
+  trit_sampling s{1.0f, 0, 1.0f, 3};
+  EXPECT_EQ(trit_sample(withInf, 3, &s, &rng), -1);
+  EXPECT_NE(std::string(trit_last_error()).find("logit 2 is NaN"),
+            std::string::npos)
+      << trit_last_error();
+}
+
+// +inf outweighs every finite logit: the +inf tokens are the only
+// candidates, equally likely (the softmax's limit), whatever the
+// temperature, top-k and top-p.
+TEST(Sampling, PositiveInfinityTakesAllTheProbability) {
+  const float logits[5] = {5.0f, INFINITY, 4.0f, INFINITY, -1.0f};
+  trit_sampling greedy = trit_sampling_greedy();
+  uint64_t rng = 0;
+  EXPECT_EQ(trit_sample(logits, 5, &greedy, &rng), 1);
+  for (trit_sampling s :
+       {trit_sampling{1.0f, 0, 1.0f, 11}, trit_sampling{0.5f, 3, 1.0f, 12},
+        trit_sampling{2.0f, 0, 0.9f, 13}}) {
+    SCOPED_TRACE("temperature " + std::to_string(s.temperature));
+    rng = s.seed;
+    std::map<int64_t, int> seen;
+    for (int i = 0; i < 2000; ++i)
+      ++seen[trit_sample(logits, 5, &s, &rng)];
+    EXPECT_EQ(seen.size(), 2u);
+    EXPECT_GT(seen[1], 800);
+    EXPECT_GT(seen[3], 800);
+  }
+  // top-k 1 keeps the first of them (lowest id on ties).
+  trit_sampling one{1.0f, 1, 1.0f, 5};
+  rng = one.seed;
+  for (int i = 0; i < 100; ++i)
+    EXPECT_EQ(trit_sample(logits, 5, &one, &rng), 1);
+}
+
+// -inf is probability 0: never drawn, however the filters let it through;
+// when every logit is -inf there is nothing to draw, which is an error.
+TEST(Sampling, NegativeInfinityIsNeverDrawn) {
+  const float logits[4] = {-INFINITY, 0.0f, -INFINITY, -30.0f};
+  for (trit_sampling s :
+       {trit_sampling{1.0f, 0, 1.0f, 21}, trit_sampling{100.0f, 4, 1.0f, 22}}) {
+    uint64_t rng = s.seed;
+    for (int i = 0; i < 2000; ++i) {
+      int64_t id = trit_sample(logits, 4, &s, &rng);
+      ASSERT_TRUE(id == 1 || id == 3) << "drew " << id;
+    }
+  }
+  const float none[3] = {-INFINITY, -INFINITY, -INFINITY};
+  for (trit_sampling s :
+       {trit_sampling_greedy(), trit_sampling{1.0f, 0, 1.0f, 23}}) {
+    uint64_t rng = s.seed;
+    EXPECT_EQ(trit_sample(none, 3, &s, &rng), -1);
+    EXPECT_NE(std::string(trit_last_error()).find("every logit is -inf"),
+              std::string::npos)
+        << trit_last_error();
+  }
 }
 
 TEST(Npy, Float32RoundTripsThroughAHandWrittenReader) {

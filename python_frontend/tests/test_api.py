@@ -18,7 +18,8 @@ other (a batch against its rows, a session's pieces against the whole
 sequence) agree to 1e-4 at every position.
 
 Needs the built tools (TRIT_BUILD_DIR, as ctest sets it, or the source
-tree's build/); skipped without them. Each model is compiled once per
+tree's build/): without them the tests fail, saying so (CI always builds
+them, so a skip would hide a broken build). Each model is compiled once per
 class, since compiling dominates the run time: the tiny models at -O1
 (about 1 s each instead of 6; the numerics do not depend on it), the
 trained model with every default.
@@ -41,9 +42,29 @@ from trit.models import CONFIGS, BitNetModel
 try:
     TRITC = find_tritc()
     RUNTIME = _runtime_path(TRITC)
-    HAVE_TOOLS = os.path.exists(RUNTIME)
-except trit.CompileError:
-    HAVE_TOOLS = False
+    TOOLS_MISSING = (None if os.path.exists(RUNTIME) else
+                     f"the runtime library {RUNTIME} is not built")
+except trit.CompileError as error:
+    TOOLS_MISSING = str(error)
+
+
+def needs_tools(cls):
+    """Makes `cls` fail, with what is missing, where the tools are not
+    built: its setUpClass raises before doing anything else."""
+    set_up = cls.__dict__.get("setUpClass")
+
+    @classmethod
+    def set_up_class(klass):
+        if TOOLS_MISSING:
+            raise AssertionError(TOOLS_MISSING + " (build tritc and "
+                                 "trit_runtime, or set TRIT_BUILD_DIR)")
+        if set_up is not None:
+            set_up.__func__(klass)
+        else:
+            super(cls, klass).setUpClass()
+
+    cls.setUpClass = set_up_class
+    return cls
 
 MARGIN = 0.2
 FAST = dict(opt_level=1)  # the tiny models' compile options
@@ -171,7 +192,7 @@ class LogitsChecks:
                                       whole.argmax(-1)[mask])
 
 
-@unittest.skipUnless(HAVE_TOOLS, "tritc and the runtime are not built")
+@needs_tools
 class DynamicModelTest(unittest.TestCase, LogitsChecks):
     """Both tiny families compiled with the defaults (dynamic shapes, KV
     cache); tiny-2b4t also without the cache and with external weights."""
@@ -370,7 +391,7 @@ def half_head_logits(model, ids, dtype):
         return (captured[0] @ weight.to(dtype).float().T).numpy()
 
 
-@unittest.skipUnless(HAVE_TOOLS, "tritc and the runtime are not built")
+@needs_tools
 class HalfHeadTest(unittest.TestCase, LogitsChecks):
     """lm_head_type="f16" / "bf16" (tritc --lm-head-type): the LM head reads
     its weights rounded to that type; everything else is unchanged."""
@@ -401,7 +422,7 @@ class HalfHeadTest(unittest.TestCase, LogitsChecks):
             trit.compile(tiny_model("tiny-2b4t"), lm_head_type="f8", **FAST)
 
 
-@unittest.skipUnless(HAVE_TOOLS, "tritc and the runtime are not built")
+@needs_tools
 class StaticModelTest(unittest.TestCase, LogitsChecks):
     """The old static export (dynamic=False, seq_len=12) and a static ONNX
     file: exact shapes for calls, padding for generate, sessions and
@@ -488,7 +509,7 @@ class StaticModelTest(unittest.TestCase, LogitsChecks):
                     compiled.generate(prompt, 5), self.model, prompt), 0)
 
 
-@unittest.skipUnless(HAVE_TOOLS, "tritc and the runtime are not built")
+@needs_tools
 class TrainedModelTest(unittest.TestCase, LogitsChecks):
     """The trained checkpoint compiled with every default: dynamic shapes,
     KV cache, context = its training length (128)."""
@@ -556,7 +577,7 @@ class TrainedModelTest(unittest.TestCase, LogitsChecks):
         np.testing.assert_array_equal(tokens, generated)
 
 
-@unittest.skipUnless(HAVE_TOOLS, "tritc and the runtime are not built")
+@needs_tools
 class CompileErrorTest(unittest.TestCase):
     def test_corrupt_onnx_raises_compile_error_with_message(self):
         with tempfile.TemporaryDirectory() as tmp:

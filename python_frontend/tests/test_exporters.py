@@ -10,7 +10,8 @@ BitLinear of both model families, in each of the three forms, arrives as
 model's logits match the PyTorch reference and, where onnxruntime is
 installed, onnxruntime's run of the same file.
 
-Needs the built tools: TRIT_BUILD_DIR (set by ctest) or ../build.
+Needs the built tools: TRIT_BUILD_DIR (set by ctest) or ../build; fails,
+saying so, without them.
 """
 
 import os
@@ -24,7 +25,7 @@ import torch
 from trit.export import FORMS, export_onnx
 from trit.models import CONFIGS, BitNetModel
 
-from .test_compile import TRIT_RUN, TRITC, check_logits
+from .test_compile import TRIT_RUN, TRITC, check_logits, require_tools
 
 TORCH_MAJOR = int(torch.__version__.split(".")[0])
 
@@ -49,10 +50,9 @@ def model(name, seed=0):
     return BitNetModel(CONFIGS[name]).eval()
 
 
-@unittest.skipUnless(os.path.exists(TRITC) and os.path.exists(TRIT_RUN),
-                     "tritc and trit-run are not built")
 class ExporterTest(unittest.TestCase):
     def setUp(self):
+        require_tools()
         self.tmp = tempfile.TemporaryDirectory()
         self.addCleanup(self.tmp.cleanup)
 

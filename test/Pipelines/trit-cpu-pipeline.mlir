@@ -14,9 +14,21 @@
 // CHECK-NOT: #trit
 // CHECK-NOT: func.func
 // CHECK-NOT: scf.
+// With layout=tq1 the kernel is the tq1 one: it reads each base-3 digit by
+// multiplying the byte by 3 (mod 256, as x + x + x) and comparing it with
+// 171 (-85 as i8) and 86, and the blob holds tq1 bytes: row 0 (+1, 0, -1,
+// +1 ...) starts D5 80 2B D5 (i2 would be 56 55 54 56).
 // TQ1-LABEL: llvm.mlir.global private constant @{{.*}}(dense_resource<trit_packed_0> : tensor<4x64xi8>)
 // TQ1: llvm.func @bitlinear
-// TQ1: trit_packed_0: "0x01000000
+// TQ1: llvm.call @__trit_bitlinear_tq1_addsub_4x6(
+// TQ1: llvm.func internal @__trit_bitlinear_tq1_addsub_4x6(
+// TQ1-DAG: %[[HIGH:.*]] = llvm.mlir.constant(dense<-85> : vector<32xi8>)
+// TQ1-DAG: %[[LOW:.*]] = llvm.mlir.constant(dense<86> : vector<32xi8>)
+// TQ1: %[[TWICE:.*]] = llvm.add %[[BYTE:.*]], %[[BYTE]] : vector<32xi8>
+// TQ1-NEXT: %[[THRICE:.*]] = llvm.add %[[TWICE]], %[[BYTE]] : vector<32xi8>
+// TQ1-NEXT: llvm.icmp "uge" %[[THRICE]], %[[HIGH]] : vector<32xi8>
+// TQ1-NEXT: llvm.icmp "ult" %[[THRICE]], %[[LOW]] : vector<32xi8>
+// TQ1: trit_packed_0: "0x01000000D5802BD5
 func.func @bitlinear(%x: tensor<?x6xf32>) -> tensor<?x4xf32> {
   %w = arith.constant dense<[[ 1,  0, -1,  1,  0,  0],
                              [ 0,  0,  0,  0, -1,  1],

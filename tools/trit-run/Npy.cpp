@@ -58,8 +58,16 @@ bool npy::readInt64(const std::string &path, std::vector<int64_t> &shape,
     error = "'" + path + "' is not a .npy file";
     return false;
   }
+  // Versions 2 and 3 differ from 1 only in a 4-byte header length (3's
+  // header is UTF-8, which the ASCII fields here read alike).
+  const int version = static_cast<unsigned char>(magic[6]);
+  if (version < 1 || version > 3) {
+    error = "'" + path + "' is .npy version " + std::to_string(version) +
+            "; versions 1 to 3 are read";
+    return false;
+  }
   uint32_t headerLength = 0;
-  if (magic[6] == 1) {
+  if (version == 1) {
     unsigned char len[2];
     if (!in.read(reinterpret_cast<char *>(len), 2)) {
       error = "'" + path + "' is truncated";
@@ -73,6 +81,15 @@ bool npy::readInt64(const std::string &path, std::vector<int64_t> &shape,
       return false;
     }
     headerLength = len[0] | len[1] << 8 | len[2] << 16 | uint32_t(len[3]) << 24;
+  }
+  // The header of token ids is a short dictionary; a length beyond what
+  // version 1 can express is a damaged file, not one to allocate for.
+  const uint32_t maxHeaderLength = 65536;
+  if (headerLength > maxHeaderLength) {
+    error = "'" + path + "' claims a header of " +
+            std::to_string(headerLength) + " bytes; at most " +
+            std::to_string(maxHeaderLength) + " are read";
+    return false;
   }
   std::string header(headerLength, '\0');
   if (!in.read(header.data(), headerLength)) {
@@ -103,7 +120,10 @@ bool npy::readInt64(const std::string &path, std::vector<int64_t> &shape,
   shape.clear();
   std::stringstream dims(shapeText);
   std::string dim;
-  int64_t count = 1;
+  // Elements and bytes, checked for overflow: a damaged shape must not
+  // wrap to a small size that the data then seems to match.
+  int64_t count = 1, bytes = static_cast<int64_t>(elementSize);
+  bool overflow = false;
   while (std::getline(dims, dim, ',')) {
     if (dim.find_first_not_of(' ') == std::string::npos)
       continue;
@@ -116,7 +136,30 @@ bool npy::readInt64(const std::string &path, std::vector<int64_t> &shape,
       return false;
     }
     shape.push_back(d);
-    count *= d;
+    overflow |= __builtin_mul_overflow(count, static_cast<int64_t>(d), &count);
+    overflow |= __builtin_mul_overflow(bytes, static_cast<int64_t>(d), &bytes);
+  }
+  if (overflow) {
+    error = "'" + path + "' has shape (" + shapeText +
+            "), whose size in bytes overflows an int64";
+    return false;
+  }
+  // The data must be exactly what the shape says, checked before anything
+  // is allocated for it.
+  const std::streamoff dataStart = in.tellg();
+  in.seekg(0, std::ios::end);
+  const std::streamoff end = in.tellg();
+  in.seekg(dataStart);
+  if (dataStart < 0 || end < 0 || !in) {
+    error = "cannot find the size of '" + path + "' (is it a regular file?)";
+    return false;
+  }
+  const std::streamoff dataBytes = end - dataStart;
+  if (dataBytes != bytes) {
+    error = "'" + path + "' holds " + std::to_string(dataBytes) +
+            " bytes of data, but shape (" + shapeText + ") of '" + descr +
+            "' needs " + std::to_string(bytes);
+    return false;
   }
   data.resize(count);
   for (int64_t i = 0; i < count; ++i) {

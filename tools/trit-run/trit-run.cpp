@@ -21,6 +21,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -322,10 +323,38 @@ int main(int argc, char **argv) {
       trit_model_free(m);
       return 1;
     }
-    std::vector<float> logits(shape[0] * shape[1] * vocab);
-    if (trit_model_forward(m, ids.data(), shape[0], shape[1], logits.data()))
+    const int64_t batch = shape[0], seq = shape[1];
+    std::string shapeText =
+        "[" + std::to_string(batch) + ", " + std::to_string(seq) + "]";
+    if (batch == 0 || seq == 0) {
+      std::fprintf(stderr,
+                   "%s: '%s' holds an empty %s (shape %s): a forward pass "
+                   "needs at least one %s\n",
+                   kTool, input.c_str(), batch == 0 ? "batch" : "sequence",
+                   shapeText.c_str(), batch == 0 ? "sequence" : "token");
+      trit_model_free(m);
+      return 1;
+    }
+    // batch * seq ids are in the file (the reader checked), so the product
+    // fits; the logits are `vocab` times as many, which may not.
+    int64_t logitCount;
+    std::vector<float> logits;
+    try {
+      if (__builtin_mul_overflow(batch * seq, vocab, &logitCount))
+        throw std::bad_alloc();
+      logits.resize(logitCount);
+    } catch (const std::bad_alloc &) {
+      std::fprintf(stderr,
+                   "%s: cannot allocate the logits of '%s' (shape %s, "
+                   "vocabulary %lld)\n",
+                   kTool, input.c_str(), shapeText.c_str(),
+                   static_cast<long long>(vocab));
+      trit_model_free(m);
+      return 1;
+    }
+    if (trit_model_forward(m, ids.data(), batch, seq, logits.data()))
       rc = runtimeError("forward pass failed");
-    else if (!trit::npy::writeFloat32(output, {shape[0], shape[1], vocab},
+    else if (!trit::npy::writeFloat32(output, {batch, seq, vocab},
                                       logits.data(), error)) {
       std::fprintf(stderr, "%s: %s\n", kTool, error.c_str());
       rc = 1;
@@ -350,8 +379,12 @@ int main(int argc, char **argv) {
       trit_model_free(m);
       return usageError("--prompt-ids takes integers separated by commas");
     } else if (prompt.empty()) {
+      std::fprintf(stderr,
+                   "%s: --prompt-ids is a prompt of 0 tokens: generation "
+                   "needs at least one\n",
+                   kTool);
       trit_model_free(m);
-      return usageError("--prompt-ids is a prompt of 0 tokens");
+      return 1;
     }
     trit_sampling sampling{temperature, static_cast<int32_t>(topK), topP,
                            static_cast<uint64_t>(seed)};

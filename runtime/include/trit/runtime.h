@@ -163,8 +163,10 @@ typedef struct {
 trit_sampling trit_sampling_greedy(void);
 
 /* Draws one token from `logits` [vocab]; `*rng` carries the generator state
- * (initialise it with the seed). Returns -1 (and sets the error) on bad
- * arguments. */
+ * (initialise it with the seed). Tokens whose logit is +inf, if any, are
+ * the only candidates (equally likely); a -inf logit is never drawn.
+ * Returns -1 (and sets the error) on bad arguments, a NaN logit (the error
+ * names its position) or logits that are all -inf. */
 int64_t trit_sample(const float *logits, int64_t vocab,
                     const trit_sampling *sampling, uint64_t *rng);
 

@@ -23,6 +23,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -59,9 +61,9 @@ struct trit_model {
   /// logits of the last token only (what generation needs).
   CachedFn *cachedLast = nullptr;
   int64_t kvTensors = 0, kvHeads = 0, kvHeadDim = 0;
-  /// The mapped weights file of a --weights=external binary.
-  void *weights = nullptr;
-  size_t weightsBytes = 0;
+  /// Whether it holds a reference to its library's WeightsBinding (a
+  /// --weights=external binary).
+  bool bindsWeights = false;
 };
 
 struct trit_session {
@@ -84,8 +86,25 @@ uint64_t readLE64(const unsigned char *p) {
   return v;
 }
 
+/// The weights file mapped for a --weights=external library. The library
+/// holds one weights pointer, and dlopen gives every load of a library the
+/// same handle, so the mapping belongs to the handle rather than to a
+/// trit_model: the models loaded from the library share it, and the last
+/// one freed unmaps it.
+struct WeightsBinding {
+  void *data = nullptr;
+  size_t bytes = 0;
+  int64_t models = 0;
+};
+
+/// WeightsBinding by dlopen handle; models may be loaded and freed on any
+/// thread.
+std::mutex weightsMutex;
+std::map<void *, WeightsBinding> weightsBindings;
+
 /// For a binary built with --weights=external: maps "<binary>.weights",
-/// checks that it is the file this binary was built with, and binds it.
+/// checks that it is the file this binary was built with, and binds it;
+/// a library whose weights are bound already keeps them.
 trit_status mapWeights(trit_model *m, void *handle) {
   using trit::runtime::fail;
   using BindFn = void(const void *);
@@ -93,6 +112,12 @@ trit_status mapWeights(trit_model *m, void *handle) {
   auto *bind = reinterpret_cast<BindFn *>(dlsym(handle, "trit_bind_weights"));
   if (!bind)
     return TRIT_OK;
+  std::lock_guard<std::mutex> lock(weightsMutex);
+  if (auto it = weightsBindings.find(handle); it != weightsBindings.end()) {
+    ++it->second.models;
+    m->bindsWeights = true;
+    return TRIT_OK;
+  }
   auto *size = reinterpret_cast<SizeFn *>(
       dlsym(handle, "trit_compiled_weights_size"));
   auto *id = reinterpret_cast<IdFn *>(dlsym(handle, "trit_compiled_weights_id"));
@@ -148,10 +173,23 @@ trit_status mapWeights(trit_model *m, void *handle) {
     munmap(data, bytes);
     return fail(TRIT_ERROR_LOAD, "the weights file '" + path + "' " + problem);
   }
-  m->weights = data;
-  m->weightsBytes = bytes;
+  weightsBindings[handle] = WeightsBinding{data, bytes, 1};
+  m->bindsWeights = true;
   bind(header + TRIT_WEIGHTS_HEADER_BYTES);
   return TRIT_OK;
+}
+
+/// Drops `m`'s reference to its library's weights; unmaps them after the
+/// last one.
+void releaseWeights(trit_model *m) {
+  if (!m->bindsWeights)
+    return;
+  std::lock_guard<std::mutex> lock(weightsMutex);
+  auto it = weightsBindings.find(m->handle);
+  if (it == weightsBindings.end() || --it->second.models > 0)
+    return;
+  munmap(it->second.data, it->second.bytes);
+  weightsBindings.erase(it);
 }
 
 } // namespace
@@ -304,8 +342,7 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
 extern "C" void trit_model_free(trit_model *model) {
   if (!model)
     return;
-  if (model->weights)
-    munmap(model->weights, model->weightsBytes);
+  releaseWeights(model);
   if (model->handle)
     dlclose(model->handle);
   delete model;
@@ -445,19 +482,36 @@ extern "C" int trit_model_has_kv_cache(const trit_model *model) {
 extern "C" trit_status trit_model_forward(trit_model *model,
                                           const int64_t *ids, int64_t batch,
                                           int64_t seq, float *logits) {
+  // Sizes before pointers: an empty input often comes as an empty vector,
+  // whose data() is null, and "null argument" would hide what is wrong.
+  std::string shape =
+      "[" + std::to_string(batch) + ", " + std::to_string(seq) + "]";
+  if (batch == 0 || seq == 0)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                std::string("trit_model_forward: the ") +
+                    (batch == 0 ? "batch is empty (ids " + shape +
+                                      "): give at least one sequence"
+                                : "sequence is empty (ids " + shape +
+                                      "): give at least one token"));
+  if (batch < 0 || seq < 0)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "trit_model_forward: batch and sequence length must be "
+                "positive, got " +
+                    shape);
   if (!model || !ids || !logits)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
                 "trit_model_forward: null argument");
-  if (batch < 1 || seq < 1)
-    return fail(TRIT_ERROR_INVALID_ARGUMENT,
-                "trit_model_forward: batch and sequence length must be "
-                "positive, got [" +
-                    std::to_string(batch) + ", " + std::to_string(seq) + "]");
   if (seq > model->context)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
                 "sequence of " + std::to_string(seq) +
                     " tokens is longer than the model's context of " +
                     std::to_string(model->context));
+  // seq <= context, but batch is unbounded: its logits must be addressable.
+  if (batch > INT64_MAX / seq / model->vocab)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "a batch of " + std::to_string(batch) + " sequences of " +
+                    std::to_string(seq) +
+                    " tokens has more logits than an int64 counts");
   if (model->staticSequence > 0 && seq != model->staticSequence)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
                 "the model was compiled for sequences of exactly " +
@@ -516,14 +570,14 @@ namespace {
 /// token's row only.
 trit_status appendTokens(trit_session *session, const int64_t *ids,
                          int64_t count, float *logits, bool lastOnly) {
+  if (count < 1)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "trit_session_append: append at least one token");
   if (!session || !ids)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
                 "trit_session_append: null argument");
   trit_model *model = session->model;
   int64_t length = static_cast<int64_t>(session->tokens.size());
-  if (count < 1)
-    return fail(TRIT_ERROR_INVALID_ARGUMENT,
-                "trit_session_append: append at least one token");
   if (length + count > model->context)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
                 "the sequence would grow to " +
@@ -584,14 +638,22 @@ trit_generate_stream(trit_model *model, const int64_t *prompt,
                      const trit_sampling *sampling, int64_t *outIds,
                      int64_t *generated, trit_timing *timing,
                      trit_token_callback onToken, void *userData) {
-  if (!model || !prompt || !sampling || (!outIds && maxNew > 0) ||
-      !generated)
+  if (!model || !sampling || (!outIds && maxNew > 0) || !generated)
     return fail(TRIT_ERROR_INVALID_ARGUMENT, "trit_generate: null argument");
   *generated = 0;
-  if (promptLen < 1 || maxNew < 0)
+  // The length before the prompt's pointer, as in trit_model_forward.
+  if (promptLen < 1)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
-                "trit_generate: the prompt needs at least one token and "
-                "max_new must not be negative");
+                promptLen == 0 ? std::string("trit_generate: the prompt is "
+                                             "empty: give at least one token")
+                               : "trit_generate: the prompt's length is " +
+                                     std::to_string(promptLen));
+  if (maxNew < 0)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT,
+                "trit_generate: max_new must not be negative, got " +
+                    std::to_string(maxNew));
+  if (!prompt)
+    return fail(TRIT_ERROR_INVALID_ARGUMENT, "trit_generate: null argument");
   if (promptLen + maxNew > model->context)
     return fail(TRIT_ERROR_INVALID_ARGUMENT,
                 "prompt of " + std::to_string(promptLen) + " tokens plus " +

@@ -47,12 +47,24 @@ extern "C" int64_t trit_sample(const float *logits, int64_t vocab,
     fail(TRIT_ERROR_INVALID_ARGUMENT, "trit_sample: bad argument");
     return -1;
   }
-  for (int64_t v = 0; v < vocab; ++v)
+  // Non-finite logits are decided here, so that the softmax below sees
+  // none of the infinities that would turn it into NaN (inf - inf) and
+  // make the draw fall through to the least likely token.
+  int64_t positiveInfinities = 0, negativeInfinities = 0;
+  for (int64_t v = 0; v < vocab; ++v) {
     if (std::isnan(logits[v])) {
       fail(TRIT_ERROR_INVALID_ARGUMENT,
            "trit_sample: logit " + std::to_string(v) + " is NaN");
       return -1;
     }
+    if (std::isinf(logits[v]))
+      ++(logits[v] > 0 ? positiveInfinities : negativeInfinities);
+  }
+  if (negativeInfinities == vocab) {
+    fail(TRIT_ERROR_INVALID_ARGUMENT,
+         "trit_sample: every logit is -inf: no token has a probability");
+    return -1;
+  }
   if (!(sampling->temperature > 0.0f))
     return argmax(logits, vocab);
   if (!(sampling->top_p > 0.0f)) {
@@ -70,16 +82,22 @@ extern "C" int64_t trit_sample(const float *logits, int64_t vocab,
   if (sampling->top_k > 0)
     keep = std::min<int64_t>(keep, sampling->top_k);
 
-  // Softmax at the temperature over the kept candidates.
+  // Softmax at the temperature over the kept candidates. Where some logits
+  // are +inf, its limit: they share all the probability equally.
   double top = logits[order[0]] / static_cast<double>(sampling->temperature);
   std::vector<double> probs(keep);
-  double total = 0.0;
-  for (int64_t i = 0; i < keep; ++i) {
-    probs[i] = std::exp(logits[order[i]] /
-                            static_cast<double>(sampling->temperature) -
-                        top);
-    total += probs[i];
-  }
+  for (int64_t i = 0; i < keep; ++i)
+    probs[i] =
+        positiveInfinities > 0
+            ? (std::isinf(logits[order[i]]) && logits[order[i]] > 0 ? 1.0 : 0.0)
+            : std::exp(logits[order[i]] /
+                           static_cast<double>(sampling->temperature) -
+                       top);
+  // Candidates of probability 0 (-inf, or behind a +inf) sort last; drop
+  // them, so that no rounding in the draw below can land on one.
+  while (keep > 1 && probs[keep - 1] == 0.0)
+    --keep;
+  double total = std::accumulate(probs.begin(), probs.begin() + keep, 0.0);
   // Nucleus: the shortest prefix whose probability reaches top_p.
   if (sampling->top_p < 1.0f) {
     double cumulative = 0.0;

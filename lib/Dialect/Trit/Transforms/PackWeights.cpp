@@ -40,6 +40,15 @@ FailureOr<SmallVector<int8_t>> readTernaryConstant(arith::ConstantOp constant) {
           << resource.getRawHandle().getKey() << "' has no data";
       return failure();
     }
+    // A blob is only bytes: one shorter than its type would have the
+    // packer read past its end (one longer holds data nobody asked for).
+    auto type = cast<RankedTensorType>(constant.getType());
+    if (static_cast<int64_t>(data->size()) != type.getNumElements()) {
+      constant.emitError("ternary weight blob '")
+          << resource.getRawHandle().getKey() << "' holds " << data->size()
+          << " values; its type " << type << " needs " << type.getNumElements();
+      return failure();
+    }
     values.assign(data->begin(), data->end());
   } else {
     constant.emitError("ternary weight constant must be dense or "
