@@ -33,31 +33,6 @@ constexpr uint64_t kMinEntryBytes = 8 + 4 + 1;
 // The smallest tensor info: name length, n_dims, type and offset.
 constexpr uint64_t kMinTensorInfoBytes = 8 + 4 + 4 + 8;
 
-/// Bytes of a fixed-size value type, or 0 for strings, arrays and unknown
-/// ids.
-uint64_t fixedValueBytes(uint32_t type) {
-  switch (static_cast<ValueType>(type)) {
-  case ValueType::UInt8:
-  case ValueType::Int8:
-  case ValueType::Bool:
-    return 1;
-  case ValueType::UInt16:
-  case ValueType::Int16:
-    return 2;
-  case ValueType::UInt32:
-  case ValueType::Int32:
-  case ValueType::Float32:
-    return 4;
-  case ValueType::UInt64:
-  case ValueType::Int64:
-  case ValueType::Float64:
-    return 8;
-  case ValueType::String:
-  case ValueType::Array:
-    return 0;
-  }
-  return 0;
-}
 
 bool isKnownValueType(uint32_t type) {
   return type <= static_cast<uint32_t>(ValueType::Float64);
@@ -280,6 +255,30 @@ std::string describeType(const MetadataEntry &entry) {
 }
 
 } // namespace
+
+uint64_t trit::gguf::fixedValueBytes(uint32_t type) {
+  switch (static_cast<ValueType>(type)) {
+  case ValueType::UInt8:
+  case ValueType::Int8:
+  case ValueType::Bool:
+    return 1;
+  case ValueType::UInt16:
+  case ValueType::Int16:
+    return 2;
+  case ValueType::UInt32:
+  case ValueType::Int32:
+  case ValueType::Float32:
+    return 4;
+  case ValueType::UInt64:
+  case ValueType::Int64:
+  case ValueType::Float64:
+    return 8;
+  case ValueType::String:
+  case ValueType::Array:
+    return 0;
+  }
+  return 0;
+}
 
 //===----------------------------------------------------------------------===//
 // Opening

@@ -25,32 +25,10 @@ void appendLE(std::string &out, uint64_t value, unsigned bytes) {
     out.push_back(static_cast<char>((value >> (8 * i)) & 0xff));
 }
 
-/// Bytes of an integer or float element type; 0 for the others.
-unsigned scalarBytes(ValueType type) {
-  switch (type) {
-  case ValueType::UInt8:
-  case ValueType::Int8:
-  case ValueType::Bool:
-    return 1;
-  case ValueType::UInt16:
-  case ValueType::Int16:
-    return 2;
-  case ValueType::UInt32:
-  case ValueType::Int32:
-  case ValueType::Float32:
-    return 4;
-  case ValueType::UInt64:
-  case ValueType::Int64:
-  case ValueType::Float64:
-    return 8;
-  default:
-    return 0;
-  }
-}
-
 bool isInteger(ValueType type) {
   return type != ValueType::Bool && type != ValueType::Float32 &&
-         type != ValueType::Float64 && scalarBytes(type) != 0;
+         type != ValueType::Float64 &&
+         fixedValueBytes(static_cast<uint32_t>(type)) != 0;
 }
 } // namespace
 
@@ -97,7 +75,7 @@ bool GgufMetadataWriter::copyEntry(const GgufFile &source,
     return true;
   }
   if (entry.type != ValueType::Array) {
-    unsigned bytes = scalarBytes(entry.type);
+    uint64_t bytes = fixedValueBytes(static_cast<uint32_t>(entry.type));
     if (!bytes)
       return refuse("a value of " + valueTypeName(entry.type));
     putKey(entry.key, entry.type);
@@ -141,7 +119,8 @@ bool GgufMetadataWriter::copyEntry(const GgufFile &source,
     putKey(key, ValueType::Array);
     putU32(static_cast<uint32_t>(entry.elementType));
     putU64(values.size());
-    unsigned bytes = scalarBytes(entry.elementType);
+    uint64_t bytes =
+        fixedValueBytes(static_cast<uint32_t>(entry.elementType));
     for (int64_t value : values)
       appendLE(body, static_cast<uint64_t>(value), bytes);
     return true;

@@ -47,6 +47,10 @@ enum class ValueType : uint32_t {
 /// "uint32", "string", "array", ...; "type N" for an id outside the enum.
 std::string valueTypeName(ValueType type);
 
+/// Bytes of one value of a fixed-size type (integers, floats, bool); 0 for
+/// strings, arrays and ids outside the enum.
+uint64_t fixedValueBytes(uint32_t type);
+
 /// The tensor types trit decodes, numbered as ggml numbers them (`ggml_type`;
 /// I2_S is bitnet.cpp's id). The file may hold any type of ggml's table (see
 /// tensorTypeName); these are the ones with decoders.
