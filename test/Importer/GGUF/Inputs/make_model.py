@@ -13,34 +13,16 @@ import os
 import struct
 import sys
 
+# The container's encoding, shared with the reader's tests.
+from make_gguf import kv_str, kv_u32, s, u32, u64
+
 V, H, I, L, NH, KV = 16, 8, 256, 2, 2, 1
 HD = H // NH
 F32, Q4_0, TQ2_0, I2_S = 0, 2, 35, 36
 
 
-def u32(v):
-    return struct.pack("<I", v)
-
-
-def u64(v):
-    return struct.pack("<Q", v)
-
-
-def s(text):
-    data = text.encode()
-    return u64(len(data)) + data
-
-
-def kv_u32(key, v):
-    return s(key) + u32(4) + u32(v)
-
-
 def kv_f32(key, v):
     return s(key) + u32(6) + struct.pack("<f", v)
-
-
-def kv_str(key, v):
-    return s(key) + u32(8) + s(v)
 
 
 class Rng:
