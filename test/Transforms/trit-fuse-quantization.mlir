@@ -1405,3 +1405,493 @@ func.func @reciprocal_mul_scale(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
   %y = linalg.matmul ins(%q, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>
 }
+
+// -----
+
+// transformers' BitLinear: the MatMul takes the rounded and clipped
+// activation xq (not divided by s) and its result is divided by the product
+// s * beta of the per-token scale and the constant weight scale beta = 4.
+// trit-fuse-quantization rewrites it to matmul(xq / s, W) / 4 and fuses
+// that: W is the inference weight, so the scale is 1 / 4.
+// CHECK-LABEL: func.func @scale_product(
+// CHECK-SAME: %[[X:.*]]: tensor<2x6xf32>
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense_resource<[[BLOB:trit_ternary_[0-9]+]]> : tensor<4x6xi8, #trit.ternary>
+// CHECK-NEXT: %[[G:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK-NEXT: %[[Y:.*]] = trit.bitlinear %[[X]], %[[W]], %[[G]] : tensor<2x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<2x4xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<2x4xf32>
+// CHECK: [[BLOB]]: "0x010000000100FF0100FF0001FF000001FF010000010000FF000101FF"
+func.func @scale_product(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %beta = arith.constant dense<4.000000e+00> : tensor<2x1xf32>
+  %prod = arith.mulf %s, %beta : tensor<2x1xf32>
+  %p1 = tensor.collapse_shape %prod [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %pb = linalg.broadcast ins(%p1 : tensor<2xf32>) outs(%e6 : tensor<2x4xf32>) dimensions = [1]
+  %z = arith.divf %y, %pb : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}
+
+// -----
+
+// The product the other way round, beta * s (as transformers' code writes
+// it), with beta a 0-d constant broadcast to [2, 1] by the importer: the
+// scale is 1 / 2.
+// CHECK-LABEL: func.func @scale_product_beta_first(
+// CHECK-SAME: %[[X:.*]]: tensor<2x6xf32>
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense_resource<[[BLOB:trit_ternary_[0-9]+]]> : tensor<4x6xi8, #trit.ternary>
+// CHECK-NEXT: %[[G:.*]] = arith.constant 5.000000e-01 : f32
+// CHECK-NEXT: %[[Y:.*]] = trit.bitlinear %[[X]], %[[W]], %[[G]] : tensor<2x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<2x4xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<2x4xf32>
+// CHECK: [[BLOB]]: "0x010000000100FF0100FF0001FF000001FF010000010000FF000101FF"
+func.func @scale_product_beta_first(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %beta0 = arith.constant dense<2.000000e+00> : tensor<f32>
+  %e7 = tensor.empty() : tensor<2x1xf32>
+  %beta = linalg.broadcast ins(%beta0 : tensor<f32>) outs(%e7 : tensor<2x1xf32>) dimensions = [0, 1]
+  %prod = arith.mulf %beta, %s : tensor<2x1xf32>
+  %p1 = tensor.collapse_shape %prod [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %pb = linalg.broadcast ins(%p1 : tensor<2xf32>) outs(%e6 : tensor<2x4xf32>) dimensions = [1]
+  %z = arith.divf %y, %pb : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}
+
+// -----
+
+// A beta of shape [4] (every element 0.5) makes the product full-shape:
+// broadcast(s) * beta, then the division by it. The scale is 1 / 0.5.
+// CHECK-LABEL: func.func @scale_product_full_shape(
+// CHECK-SAME: %[[X:.*]]: tensor<2x6xf32>
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense_resource<[[BLOB:trit_ternary_[0-9]+]]> : tensor<4x6xi8, #trit.ternary>
+// CHECK-NEXT: %[[G:.*]] = arith.constant 2.000000e+00 : f32
+// CHECK-NEXT: %[[Y:.*]] = trit.bitlinear %[[X]], %[[W]], %[[G]] : tensor<2x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<2x4xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<2x4xf32>
+// CHECK: [[BLOB]]: "0x010000000100FF0100FF0001FF000001FF010000010000FF000101FF"
+func.func @scale_product_full_shape(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %sb4 = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e6 : tensor<2x4xf32>) dimensions = [1]
+  %beta = arith.constant dense<5.000000e-01> : tensor<2x4xf32>
+  %prod = arith.mulf %sb4, %beta : tensor<2x4xf32>
+  %z = arith.divf %y, %prod : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}
+
+// -----
+
+// Rank 3 static [2, 3, 6], s * beta with beta = 8: the scale is 1 / 8.
+// CHECK-LABEL: func.func @scale_product_rank3(
+// CHECK-SAME: %[[X:.*]]: tensor<2x3x6xf32>
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense_resource<[[BLOB:trit_ternary_[0-9]+]]> : tensor<4x6xi8, #trit.ternary>
+// CHECK-NEXT: %[[G:.*]] = arith.constant 1.250000e-01 : f32
+// CHECK-NEXT: %[[Y:.*]] = trit.bitlinear %[[X]], %[[W]], %[[G]] : tensor<2x3x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<2x3x4xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<2x3x4xf32>
+// CHECK: [[BLOB]]: "0x010000000100FF0100FF0001FF000001FF010000010000FF000101FF"
+func.func @scale_product_rank3(%x: tensor<2x3x6xf32>) -> tensor<2x3x4xf32> {
+  %abs = math.absf %x : tensor<2x3x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2x3xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2x3xf32>) -> tensor<2x3xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x3x6xf32>) outs(%init : tensor<2x3xf32>) dimensions = [2]
+  %maxk = tensor.expand_shape %max [[0], [1, 2]] output_shape [2, 3, 1] : tensor<2x3xf32> into tensor<2x3x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x3x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x3x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x3x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x3x1xf32>
+  %s1 = tensor.collapse_shape %s [[0], [1, 2]] : tensor<2x3x1xf32> into tensor<2x3xf32>
+  %e1 = tensor.empty() : tensor<2x3x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2x3xf32>) outs(%e1 : tensor<2x3x6xf32>) dimensions = [2]
+  %xs = arith.mulf %x, %sb : tensor<2x3x6xf32>
+  %r = math.roundeven %xs : tensor<2x3x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x3x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x3x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x3x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x3x6xf32>
+  %x2 = tensor.collapse_shape %c [[0, 1], [2]] : tensor<2x3x6xf32> into tensor<6x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<6x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<6x4xf32>) -> tensor<6x4xf32>
+  %y2 = linalg.matmul ins(%x2, %w : tensor<6x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<6x4xf32>) -> tensor<6x4xf32>
+  %y = tensor.expand_shape %y2 [[0, 1], [2]] output_shape [2, 3, 4] : tensor<6x4xf32> into tensor<2x3x4xf32>
+  %beta = arith.constant dense<8.000000e+00> : tensor<1x1x1xf32>
+  %e7 = tensor.empty() : tensor<2x3x1xf32>
+  %beta0 = tensor.collapse_shape %beta [] : tensor<1x1x1xf32> into tensor<f32>
+  %betab = linalg.broadcast ins(%beta0 : tensor<f32>) outs(%e7 : tensor<2x3x1xf32>) dimensions = [0, 1, 2]
+  %prod = arith.mulf %s, %betab : tensor<2x3x1xf32>
+  %p1 = tensor.collapse_shape %prod [[0], [1, 2]] : tensor<2x3x1xf32> into tensor<2x3xf32>
+  %e6 = tensor.empty() : tensor<2x3x4xf32>
+  %pb = linalg.broadcast ins(%p1 : tensor<2x3xf32>) outs(%e6 : tensor<2x3x4xf32>) dimensions = [2]
+  %z = arith.divf %y, %pb : tensor<2x3x4xf32>
+  return %z : tensor<2x3x4xf32>
+}
+
+// -----
+
+// Rank 3 with dynamic [B, T]: the rounded activation is collapsed to
+// [B * T, 6] for the matmul and expanded back (sizes read off the collapsed
+// tensor), then divided by beta * s with beta = 4 a 0-d constant broadcast
+// to [B, T, 1]. The bitlinear takes the rank-3 %x; the scale is 1 / 4.
+// CHECK-LABEL: func.func @scale_product_rank3_dynamic(
+// CHECK-SAME: %[[X:.*]]: tensor<?x?x6xf32>
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense_resource<[[BLOB:trit_ternary_[0-9]+]]> : tensor<4x6xi8, #trit.ternary>
+// CHECK-NEXT: %[[G:.*]] = arith.constant 2.500000e-01 : f32
+// CHECK-NEXT: %[[Y:.*]] = trit.bitlinear %[[X]], %[[W]], %[[G]] : tensor<?x?x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<?x?x4xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<?x?x4xf32>
+// CHECK: [[BLOB]]: "0x010000000100FF0100FF0001FF000001FF010000010000FF000101FF"
+func.func @scale_product_rank3_dynamic(%x: tensor<?x?x6xf32>) -> tensor<?x?x4xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %b = tensor.dim %x, %c0 : tensor<?x?x6xf32>
+  %t = tensor.dim %x, %c1 : tensor<?x?x6xf32>
+  %abs = math.absf %x : tensor<?x?x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty(%b, %t) : tensor<?x?xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<?x?xf32>) -> tensor<?x?xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<?x?x6xf32>) outs(%init : tensor<?x?xf32>) dimensions = [2]
+  %maxk = tensor.expand_shape %max [[0], [1, 2]] output_shape [%b, %t, 1] : tensor<?x?xf32> into tensor<?x?x1xf32>
+  %eps0 = arith.constant dense<1.000000e-05> : tensor<f32>
+  %ek = tensor.empty(%b, %t) : tensor<?x?x1xf32>
+  %eps = linalg.broadcast ins(%eps0 : tensor<f32>) outs(%ek : tensor<?x?x1xf32>) dimensions = [0, 1, 2]
+  %clamped = arith.maximumf %maxk, %eps : tensor<?x?x1xf32>
+  %c1270 = arith.constant dense<1.270000e+02> : tensor<f32>
+  %c127 = linalg.broadcast ins(%c1270 : tensor<f32>) outs(%ek : tensor<?x?x1xf32>) dimensions = [0, 1, 2]
+  %s = arith.divf %c127, %clamped : tensor<?x?x1xf32>
+  %s1 = tensor.collapse_shape %s [[0], [1, 2]] : tensor<?x?x1xf32> into tensor<?x?xf32>
+  %e1 = tensor.empty(%b, %t) : tensor<?x?x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<?x?xf32>) outs(%e1 : tensor<?x?x6xf32>) dimensions = [2]
+  %xs = arith.mulf %sb, %x : tensor<?x?x6xf32>
+  %r = math.roundeven %xs : tensor<?x?x6xf32>
+  %lo0 = arith.constant dense<-1.280000e+02> : tensor<f32>
+  %lo = linalg.broadcast ins(%lo0 : tensor<f32>) outs(%e1 : tensor<?x?x6xf32>) dimensions = [0, 1, 2]
+  %hi = linalg.broadcast ins(%c1270 : tensor<f32>) outs(%e1 : tensor<?x?x6xf32>) dimensions = [0, 1, 2]
+  %rlo = arith.maximumf %lo, %r : tensor<?x?x6xf32>
+  %c = arith.minimumf %hi, %rlo : tensor<?x?x6xf32>
+  %x2 = tensor.collapse_shape %c [[0, 1], [2]] : tensor<?x?x6xf32> into tensor<?x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %m = tensor.dim %x2, %c0 : tensor<?x6xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty(%m) : tensor<?x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %y2 = linalg.matmul ins(%x2, %w : tensor<?x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<?x4xf32>) -> tensor<?x4xf32>
+  %cb = tensor.dim %c, %c0 : tensor<?x?x6xf32>
+  %ct = tensor.dim %c, %c1 : tensor<?x?x6xf32>
+  %y = tensor.expand_shape %y2 [[0, 1], [2]] output_shape [%cb, %ct, 4] : tensor<?x4xf32> into tensor<?x?x4xf32>
+  %beta0 = arith.constant dense<4.000000e+00> : tensor<f32>
+  %beta = linalg.broadcast ins(%beta0 : tensor<f32>) outs(%ek : tensor<?x?x1xf32>) dimensions = [0, 1, 2]
+  %prod = arith.mulf %beta, %s : tensor<?x?x1xf32>
+  %p1 = tensor.collapse_shape %prod [[0], [1, 2]] : tensor<?x?x1xf32> into tensor<?x?xf32>
+  %e6 = tensor.empty(%b, %t) : tensor<?x?x4xf32>
+  %pb = linalg.broadcast ins(%p1 : tensor<?x?xf32>) outs(%e6 : tensor<?x?x4xf32>) dimensions = [2]
+  %z = arith.divf %y, %pb : tensor<?x?x4xf32>
+  return %z : tensor<?x?x4xf32>
+}
+
+// -----
+
+// Near-miss: the second factor of the product is not a constant.
+// CHECK-LABEL: func.func @scale_product_factor_not_constant(
+// CHECK-NOT: trit.bitlinear
+// CHECK: %[[C:.*]] = arith.minimumf
+// CHECK-NOT: trit.bitlinear
+// CHECK: %[[Y:.*]] = linalg.matmul ins(%[[C]], %{{.*}} : tensor<2x6xf32>, tensor<6x4xf32>)
+// CHECK: %[[Z:.*]] = arith.divf %[[Y]], %{{.*}} : tensor<2x4xf32>
+// CHECK-NEXT: return %[[Z]]
+func.func @scale_product_factor_not_constant(%x: tensor<2x6xf32>, %beta: tensor<2x1xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %prod = arith.mulf %s, %beta : tensor<2x1xf32>
+  %p1 = tensor.collapse_shape %prod [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %pb = linalg.broadcast ins(%p1 : tensor<2xf32>) outs(%e6 : tensor<2x4xf32>) dimensions = [1]
+  %z = arith.divf %y, %pb : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}
+
+// -----
+
+// Near-miss: the per-token factor is not the quantization's scale s (it is
+// 127 / max|x| again, but without the 1e-5 floor).
+// CHECK-LABEL: func.func @scale_product_other_scale(
+// CHECK-NOT: trit.bitlinear
+// CHECK: %[[C:.*]] = arith.minimumf
+// CHECK-NOT: trit.bitlinear
+// CHECK: %[[Y:.*]] = linalg.matmul ins(%[[C]], %{{.*}} : tensor<2x6xf32>, tensor<6x4xf32>)
+// CHECK: %[[Z:.*]] = arith.divf %[[Y]], %{{.*}} : tensor<2x4xf32>
+// CHECK-NEXT: return %[[Z]]
+func.func @scale_product_other_scale(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %other = arith.divf %c127, %maxk : tensor<2x1xf32>
+  %beta = arith.constant dense<4.000000e+00> : tensor<2x1xf32>
+  %prod = arith.mulf %other, %beta : tensor<2x1xf32>
+  %p1 = tensor.collapse_shape %prod [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %pb = linalg.broadcast ins(%p1 : tensor<2xf32>) outs(%e6 : tensor<2x4xf32>) dimensions = [1]
+  %z = arith.divf %y, %pb : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}
+
+// -----
+
+// Near-miss: the divisor is not per token: a per-channel [4] value times
+// beta, broadcast over the rows.
+// CHECK-LABEL: func.func @scale_product_not_per_token(
+// CHECK-NOT: trit.bitlinear
+// CHECK: %[[C:.*]] = arith.minimumf
+// CHECK-NOT: trit.bitlinear
+// CHECK: %[[Y:.*]] = linalg.matmul ins(%[[C]], %{{.*}} : tensor<2x6xf32>, tensor<6x4xf32>)
+// CHECK: %[[Z:.*]] = arith.divf %[[Y]], %{{.*}} : tensor<2x4xf32>
+// CHECK-NEXT: return %[[Z]]
+func.func @scale_product_not_per_token(%x: tensor<2x6xf32>, %v: tensor<4xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %beta = arith.constant dense<4.000000e+00> : tensor<4xf32>
+  %prod = arith.mulf %v, %beta : tensor<4xf32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %pb = linalg.broadcast ins(%prod : tensor<4xf32>) outs(%e6 : tensor<2x4xf32>) dimensions = [0]
+  %z = arith.divf %y, %pb : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}
+
+// -----
+
+// Near-miss: the form matches but the weight has four values; the rewrite
+// to matmul(xq / s, W) / c is undone and the graph left as it was.
+// CHECK-LABEL: func.func @scale_product_weight_not_ternary(
+// CHECK-NOT: trit.bitlinear
+// CHECK: %[[C:.*]] = arith.minimumf
+// CHECK-NOT: trit.bitlinear
+// CHECK: %[[Y:.*]] = linalg.matmul ins(%[[C]], %{{.*}} : tensor<2x6xf32>, tensor<6x4xf32>)
+// CHECK: %[[Z:.*]] = arith.divf %[[Y]], %{{.*}} : tensor<2x4xf32>
+// CHECK-NEXT: return %[[Z]]
+func.func @scale_product_weight_not_ternary(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 2.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %beta = arith.constant dense<4.000000e+00> : tensor<2x1xf32>
+  %prod = arith.mulf %s, %beta : tensor<2x1xf32>
+  %p1 = tensor.collapse_shape %prod [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %pb = linalg.broadcast ins(%p1 : tensor<2xf32>) outs(%e6 : tensor<2x4xf32>) dimensions = [1]
+  %z = arith.divf %y, %pb : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}
+
+// -----
+
+// The division by s alone after the MatMul (no constant factor): rewritten
+// to matmul(xq / s, W) / 1, fused with the scale 1.
+// CHECK-LABEL: func.func @scale_after_matmul(
+// CHECK-SAME: %[[X:.*]]: tensor<2x6xf32>
+// CHECK-NEXT: %[[W:.*]] = arith.constant dense_resource<[[BLOB:trit_ternary_[0-9]+]]> : tensor<4x6xi8, #trit.ternary>
+// CHECK-NEXT: %[[G:.*]] = arith.constant 1.000000e+00 : f32
+// CHECK-NEXT: %[[Y:.*]] = trit.bitlinear %[[X]], %[[W]], %[[G]] : tensor<2x6xf32>, tensor<4x6xi8, #trit.ternary> -> tensor<2x4xf32>
+// CHECK-NEXT: return %[[Y]] : tensor<2x4xf32>
+// CHECK: [[BLOB]]: "0x010000000100FF0100FF0001FF000001FF010000010000FF000101FF"
+func.func @scale_after_matmul(%x: tensor<2x6xf32>) -> tensor<2x4xf32> {
+  %abs = math.absf %x : tensor<2x6xf32>
+  %ninf = arith.constant 0xFF800000 : f32
+  %e0 = tensor.empty() : tensor<2xf32>
+  %init = linalg.fill ins(%ninf : f32) outs(%e0 : tensor<2xf32>) -> tensor<2xf32>
+  %max = linalg.reduce { arith.maximumf } ins(%abs : tensor<2x6xf32>) outs(%init : tensor<2xf32>) dimensions = [1]
+  %maxk = tensor.expand_shape %max [[0, 1]] output_shape [2, 1] : tensor<2xf32> into tensor<2x1xf32>
+  %eps = arith.constant dense<1.000000e-05> : tensor<2x1xf32>
+  %clamped = arith.maximumf %maxk, %eps : tensor<2x1xf32>
+  %c127 = arith.constant dense<1.270000e+02> : tensor<2x1xf32>
+  %s = arith.divf %c127, %clamped : tensor<2x1xf32>
+  %s1 = tensor.collapse_shape %s [[0, 1]] : tensor<2x1xf32> into tensor<2xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %sb = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e1 : tensor<2x6xf32>) dimensions = [1]
+  %xs = arith.mulf %x, %sb : tensor<2x6xf32>
+  %r = math.roundeven %xs : tensor<2x6xf32>
+  %lo = arith.constant dense<-1.280000e+02> : tensor<2x6xf32>
+  %hi = arith.constant dense<1.270000e+02> : tensor<2x6xf32>
+  %rlo = arith.maximumf %r, %lo : tensor<2x6xf32>
+  %c = arith.minimumf %rlo, %hi : tensor<2x6xf32>
+  %w = arith.constant dense<[[1.0, 0.0, -1.0, 0.0], [0.0, 1.0, 1.0, -1.0],
+                             [-1.0, -1.0, 0.0, 0.0], [1.0, 0.0, 0.0, 1.0],
+                             [0.0, 0.0, 1.0, 1.0], [-1.0, 1.0, 0.0, -1.0]]> : tensor<6x4xf32>
+  %zero = arith.constant 0.000000e+00 : f32
+  %e5 = tensor.empty() : tensor<2x4xf32>
+  %acc = linalg.fill ins(%zero : f32) outs(%e5 : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %y = linalg.matmul ins(%c, %w : tensor<2x6xf32>, tensor<6x4xf32>) outs(%acc : tensor<2x4xf32>) -> tensor<2x4xf32>
+  %e6 = tensor.empty() : tensor<2x4xf32>
+  %sb4 = linalg.broadcast ins(%s1 : tensor<2xf32>) outs(%e6 : tensor<2x4xf32>) dimensions = [1]
+  %z = arith.divf %y, %sb4 : tensor<2x4xf32>
+  return %z : tensor<2x4xf32>
+}

@@ -12,6 +12,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
 using namespace mlir;
@@ -457,6 +458,82 @@ LogicalResult convertExpand(GraphBuilder &g) {
   return success();
 }
 
+/// The f32 scalar held by the one-element `v` (rank 0 or 1): an
+/// arith.constant if it is known at import time, else a tensor.extract.
+FailureOr<Value> floatScalar(GraphBuilder &g, OnnxValue &v, StringRef what) {
+  RankedTensorType type = g.typeOf(v);
+  if (!type.getElementType().isF32() || type.getRank() > 1 ||
+      (type.getRank() == 1 && type.getDimSize(0) != 1))
+    return g.fail(what + " must be an f32 scalar like start");
+  if (v.constant)
+    return Value(arith::ConstantOp::create(
+        g.b, g.loc, g.b.getF32FloatAttr(float(v.constant->at(0)))));
+  Value tensor = g.materialize(v);
+  SmallVector<Value> indices;
+  if (type.getRank() == 1)
+    indices.push_back(arith::ConstantIndexOp::create(g.b, g.loc, 0));
+  return Value(tensor::ExtractOp::create(g.b, g.loc, tensor, indices));
+}
+
+/// A float Range whose bounds are known only at run time: positions built
+/// as `Range(0, Cast(T, float), 1)` with `T` from `Shape` (the Cast makes
+/// the symbolic size an f32 tensor). As ONNX says, it has
+/// `max(ceil((limit - start) / delta), 0)` elements `start + i * delta`;
+/// the count is computed as onnxruntime does (the difference in f32, the
+/// quotient in f64), the elements in f32 by a linalg.generic.
+LogicalResult convertRuntimeFloatRange(GraphBuilder &g,
+                                       ArrayRef<OnnxValue *> inputs) {
+  FailureOr<Value> start = floatScalar(g, *inputs[0], "start");
+  if (failed(start))
+    return failure();
+  FailureOr<Value> limit = floatScalar(g, *inputs[1], "limit");
+  if (failed(limit))
+    return failure();
+  FailureOr<Value> delta = floatScalar(g, *inputs[2], "delta");
+  if (failed(delta))
+    return failure();
+  // A zero delta known at import time is refused as for a constant Range;
+  // one computed at run time gives an infinite or NaN count, which the
+  // clamp below turns into an empty range rather than a huge allocation.
+  if (inputs[2]->constant && inputs[2]->constant->at(0) == 0)
+    return g.fail("delta is zero");
+  Type f64 = g.b.getF64Type();
+  Value span = arith::SubFOp::create(g.b, g.loc, *limit, *start);
+  Value quotient = arith::DivFOp::create(
+      g.b, g.loc, arith::ExtFOp::create(g.b, g.loc, f64, span),
+      arith::ExtFOp::create(g.b, g.loc, f64, *delta));
+  Value steps = math::CeilOp::create(g.b, g.loc, quotient);
+  // max(steps, 0) with NaN -> 0 (maxnumf), and at most 2^62 so that the
+  // conversion to an integer is defined.
+  Value zero = arith::ConstantOp::create(g.b, g.loc, g.b.getF64FloatAttr(0));
+  Value most =
+      arith::ConstantOp::create(g.b, g.loc, g.b.getF64FloatAttr(0x1p62));
+  steps = arith::MaxNumFOp::create(g.b, g.loc, steps, zero);
+  steps = arith::MinNumFOp::create(g.b, g.loc, steps, most);
+  Value count = arith::IndexCastOp::create(
+      g.b, g.loc, g.b.getIndexType(),
+      arith::FPToSIOp::create(g.b, g.loc, g.b.getI64Type(), steps));
+  Type f32 = g.b.getF32Type();
+  Value init = g.empty({OpFoldResult(count)}, f32);
+  AffineMap map = AffineMap::getMultiDimIdentityMap(1, g.context);
+  Value result =
+      linalg::GenericOp::create(
+          g.b, g.loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+          ArrayRef<AffineMap>{map},
+          ArrayRef<utils::IteratorType>{utils::IteratorType::parallel},
+          [&](OpBuilder &b, Location loc, ValueRange) {
+            Value i = arith::IndexCastOp::create(
+                b, loc, b.getI64Type(), linalg::IndexOp::create(b, loc, 0));
+            Value fi = arith::SIToFPOp::create(b, loc, f32, i);
+            Value x = arith::AddFOp::create(
+                b, loc, *start, arith::MulFOp::create(b, loc, fi, *delta));
+            linalg::YieldOp::create(b, loc, x);
+          })
+          ->getResult(0);
+  g.setOutput(0, result);
+  return success();
+}
+
 LogicalResult convertRange(GraphBuilder &g) {
   OnnxValue *inputs[] = {g.input(0), g.input(1), g.input(2)};
   if (!inputs[0] || !inputs[1] || !inputs[2])
@@ -502,6 +579,9 @@ LogicalResult convertRange(GraphBuilder &g) {
     g.setOutput(0, result);
     return success();
   }
+  if (g.typeOf(*inputs[0]).getElementType().isF32() &&
+      llvm::any_of(inputs, [](OnnxValue *v) { return !v->constant; }))
+    return convertRuntimeFloatRange(g, inputs);
   FailureOr<const ConstTensor *> start = g.constantInput(0, "start");
   FailureOr<const ConstTensor *> limit = g.constantInput(1, "limit");
   FailureOr<const ConstTensor *> delta = g.constantInput(2, "delta");

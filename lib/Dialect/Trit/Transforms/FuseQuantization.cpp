@@ -732,6 +732,87 @@ Value matchActivationChain(Value q) {
 }
 
 //===----------------------------------------------------------------------===//
+// Canonicalizing the dequantization: matmul(q, W) / (s * c)
+//===----------------------------------------------------------------------===//
+
+/// The row-broadcast per-token scale `s` that `clamped` (the rounded and
+/// clipped `clip(roundeven(x * sb), -128, 127)` of the activation chain,
+/// before its division) was scaled with: the operand `sb` of the `x * sb`
+/// whose row-broadcast source is `scale`, or null. The rest of the chain is
+/// checked by matchActivationChain once the division is in place.
+Value findScaleBroadcast(Value clamped, Value scale) {
+  auto high = clamped.getDefiningOp<arith::MinimumFOp>();
+  if (!high)
+    return {};
+  for (Value highOperand : high->getOperands()) {
+    auto low = highOperand.getDefiningOp<arith::MaximumFOp>();
+    if (!low)
+      continue;
+    for (Value lowOperand : low->getOperands()) {
+      auto round = lowOperand.getDefiningOp<math::RoundEvenOp>();
+      auto mul =
+          round ? round.getOperand().getDefiningOp<arith::MulFOp>() : nullptr;
+      if (!mul)
+        continue;
+      for (Value factor : mul->getOperands())
+        if (getRowBroadcastSource(factor) == scale)
+          return factor;
+    }
+  }
+  return {};
+}
+
+/// A divisor of a matmul result that is a per-token scale times a constant:
+/// `s` (the per-token value, shape `[..., 1]` or `[...]`) and the splat `c`
+/// (nullopt when the divisor is `s` alone).
+struct ScaledDivisor {
+  Value scale;
+  std::optional<float> constant;
+};
+
+/// Matches `divisor` as one of
+///
+///   broadcast(s * c) / broadcast(c * s)   (the product per token, then
+///                                          broadcast along the last axis)
+///   broadcast(s) * c / c * broadcast(s)   (the product at full shape)
+///   broadcast(s)                          (no constant factor)
+///
+/// where `broadcast` is the contract's row broadcast (reshapes of the
+/// trailing unit dimension looked through) and `c` a splat constant of any
+/// shape (a 0-d or `[1]` value broadcast by the importer included). The
+/// per-token `s` is not checked here: the caller compares it with the
+/// quantization's.
+std::optional<ScaledDivisor> matchScaledDivisor(Value divisor) {
+  // (other, c) for a product with exactly one splat constant factor.
+  auto splitProduct = [](Value v) -> std::optional<std::pair<Value, float>> {
+    auto mul = v.getDefiningOp<arith::MulFOp>();
+    if (!mul)
+      return std::nullopt;
+    for (unsigned i = 0; i < 2; ++i)
+      if (std::optional<float> c = getSplatValue(mul->getOperand(1 - i)))
+        return std::pair(mul->getOperand(i), *c);
+    return std::nullopt;
+  };
+  auto valid = [](float c) { return std::isfinite(c) && c != 0.0f; };
+  if (Value perToken = getRowBroadcastSource(divisor)) {
+    if (auto product = splitProduct(perToken)) {
+      if (!valid(product->second))
+        return std::nullopt;
+      return ScaledDivisor{skipTrailingUnitReshapes(product->first),
+                           product->second};
+    }
+    return ScaledDivisor{perToken, std::nullopt};
+  }
+  if (auto product = splitProduct(divisor)) {
+    Value scale = getRowBroadcastSource(product->first);
+    if (!scale || !valid(product->second))
+      return std::nullopt;
+    return ScaledDivisor{scale, product->second};
+  }
+  return std::nullopt;
+}
+
+//===----------------------------------------------------------------------===//
 // The weight
 //===----------------------------------------------------------------------===//
 
@@ -856,13 +937,33 @@ struct TritFuseQuantizationPass
   void runOnOperation() override {
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
+    // Bring `matmul(q, W) / (s * c)` to the form matched below first; a
+    // rewrite whose matmul then does not fuse is undone.
+    DenseMap<Operation *, ScaleRewrite> rewrites;
+    for (linalg::MatmulOp matmul : matmuls)
+      if (std::optional<ScaleRewrite> rewrite =
+              canonicalizeScaledDivision(matmul))
+        rewrites.try_emplace(matmul, std::move(*rewrite));
     Evaluations runEvaluations;
     evaluations = &runEvaluations;
     evaluateWeights(matmuls);
     SmallVector<Operation *> replaced;
-    for (linalg::MatmulOp matmul : matmuls)
-      if (Operation *op = fuse(matmul))
+    for (linalg::MatmulOp matmul : matmuls) {
+      Operation *op = fuse(matmul);
+      if (op)
         replaced.push_back(op);
+      auto rewrite = rewrites.find(matmul);
+      if (rewrite == rewrites.end())
+        continue;
+      if (!op) {
+        undo(rewrite->second);
+        continue;
+      }
+      // What the rewrite left unused: the old divisor and activation operand.
+      for (Value old : {rewrite->second.divisor, rewrite->second.oldInput})
+        if (Operation *def = old.getDefiningOp())
+          replaced.push_back(def);
+    }
     replaced.append(deadRescales.begin(), deadRescales.end());
     eraseDeadChains(replaced);
     evaluations = nullptr;
@@ -959,8 +1060,11 @@ private:
       auto expand = result.hasOneUse()
                         ? dyn_cast<tensor::ExpandShapeOp>(*result.user_begin())
                         : nullptr;
+      // The clipped value the division reads has x's shape too (a
+      // canonicalized dequantization's expand reads its sizes off it).
+      Value clamped = quantized.getDefiningOp<arith::DivFOp>().getLhs();
       if (expand && isInverseExpand(expand, collapse,
-                                    {x, quantized, collapse.getSrc()}))
+                                    {x, quantized, collapse.getSrc(), clamped}))
         tail = expand.getResult();
       else
         bitlinearInput = nullptr; // Collapse x itself below.
@@ -1025,6 +1129,151 @@ private:
       deadRescales.push_back(rescale);
     }
     return last;
+  }
+
+  /// A `matmul(xq, W) / (s * c)` rewritten to `matmul(q, W) / c` with
+  /// `q = xq / s`, and what undoing it needs.
+  struct ScaleRewrite {
+    linalg::MatmulOp matmul;
+    /// The matmul's activation operand before the rewrite.
+    Value oldInput;
+    /// What the division divided: the matmul result, or its expand_shape.
+    Value product;
+    /// The old divisor `s * c`, and the old division's location and flags.
+    Value divisor;
+    Location loc;
+    arith::FastMathFlagsAttr fastmath;
+    /// The division by `c` (by 1 without a constant factor, which fuse
+    /// folds exactly).
+    Operation *newDivision;
+    /// Ops created for the rewrite, in creation order.
+    SmallVector<Operation *> created;
+  };
+
+  /// Canonicalizes the dequantization `y = matmul(xq, W) / (s * c)` (the
+  /// division by both scales after the product, transformers' BitLinear) to
+  /// the contract's `matmul(xq / s, W) / c`, so that the activation-chain
+  /// matcher sees `xq / s`. Applies when `xq` is the rounded and clipped
+  /// `x * s` of the activation chain with the very same per-token `s` as
+  /// the divisor (so the divisor is per token), `c` is a splat constant
+  /// (either operand order), and the product reaches the division directly
+  /// or through the expand back to a rank > 2 activation.
+  ///
+  /// Numerically the graph divides by `s * c` rounded to f32, the result by
+  /// `s` and `c` separately (the fused scale `a / c` rounded once): the same
+  /// up to float rounding, a few ulp relative, as for every fused rescale.
+  /// The division by `c` is kept a division (never `* (1 / c)` at run time).
+  std::optional<ScaleRewrite>
+  canonicalizeScaledDivision(linalg::MatmulOp matmul) {
+    if (matmul.hasUserDefinedMaps() || matmul.getInputs().size() != 2 ||
+        matmul.getOutputs().size() != 1 || matmul->getNumResults() != 1)
+      return std::nullopt;
+    Value lhs = matmul.getInputs()[0];
+    Value clamped = lhs;
+    auto collapse = lhs.getDefiningOp<tensor::CollapseShapeOp>();
+    if (collapse && isLeadingDimsCollapse(collapse))
+      clamped = collapse.getSrc();
+    else
+      collapse = nullptr;
+
+    Value product = matmul->getResult(0);
+    if (collapse) {
+      auto expand = product.hasOneUse()
+                        ? dyn_cast<tensor::ExpandShapeOp>(*product.user_begin())
+                        : nullptr;
+      if (!expand || expand.getReassociationIndices() !=
+                         collapse.getReassociationIndices())
+        return std::nullopt;
+      product = expand.getResult();
+    }
+    if (!product.hasOneUse())
+      return std::nullopt;
+    auto division = dyn_cast<arith::DivFOp>(*product.user_begin());
+    if (!division || division.getLhs() != product ||
+        division.getRhs() == product)
+      return std::nullopt;
+    std::optional<ScaledDivisor> divisor =
+        matchScaledDivisor(division.getRhs());
+    if (!divisor)
+      return std::nullopt;
+    Value broadcastScale = findScaleBroadcast(clamped, divisor->scale);
+    if (!broadcastScale)
+      return std::nullopt;
+
+    ScaleRewrite rewrite{matmul,
+                         lhs,
+                         product,
+                         division.getRhs(),
+                         division.getLoc(),
+                         division.getFastmathAttr(),
+                         nullptr,
+                         {}};
+    OpBuilder builder(matmul);
+    Location loc = matmul.getLoc();
+    auto quantized =
+        arith::DivFOp::create(builder, loc, clamped, broadcastScale);
+    rewrite.created.push_back(quantized);
+    Value input = quantized;
+    if (collapse) {
+      input = tensor::CollapseShapeOp::create(
+          builder, loc, quantized, collapse.getReassociationIndices());
+      rewrite.created.push_back(input.getDefiningOp());
+    }
+    // The whole chain, checked by the matcher that fuse uses.
+    if (!matchActivationChain(quantized) || input.getType() != lhs.getType()) {
+      for (Operation *op : llvm::reverse(rewrite.created))
+        op->erase();
+      return std::nullopt;
+    }
+    matmul->setOperand(0, input);
+
+    builder.setInsertionPoint(division);
+    // Without a constant factor the division becomes one by 1, which is
+    // exact and which fuse folds like any rescale.
+    float factor = divisor->constant.value_or(1.0f);
+    auto type = cast<RankedTensorType>(division.getType());
+    Value constant;
+    if (type.hasStaticShape()) {
+      constant = arith::ConstantOp::create(
+          builder, loc, DenseElementsAttr::get(type, factor));
+      rewrite.created.push_back(constant.getDefiningOp());
+    } else {
+      // Sizes of the old divisor, not of the product: the product must keep
+      // the division as its only use for fuse's rescale.
+      SmallVector<Value> sizes;
+      for (int64_t d = 0; d < type.getRank(); ++d)
+        if (type.isDynamicDim(d)) {
+          sizes.push_back(
+              tensor::DimOp::create(builder, loc, division.getRhs(), d));
+          rewrite.created.push_back(sizes.back().getDefiningOp());
+        }
+      Value empty = tensor::EmptyOp::create(builder, loc, type.getShape(),
+                                            type.getElementType(), sizes);
+      Value scalar = arith::ConstantOp::create(builder, loc,
+                                               builder.getF32FloatAttr(factor));
+      constant =
+          linalg::FillOp::create(builder, loc, scalar, empty).getResult(0);
+      rewrite.created.append({empty.getDefiningOp(), scalar.getDefiningOp(),
+                              constant.getDefiningOp()});
+    }
+    auto newDivision = arith::DivFOp::create(
+        builder, division.getLoc(), product, constant, division.getFastmath());
+    division.getResult().replaceAllUsesWith(newDivision.getResult());
+    rewrite.newDivision = newDivision;
+    rewrite.created.push_back(newDivision);
+    division.erase();
+    return rewrite;
+  }
+
+  /// Restores the division by `s * c` that `rewrite` replaced.
+  static void undo(ScaleRewrite &rewrite) {
+    OpBuilder builder(rewrite.newDivision);
+    auto division = arith::DivFOp::create(builder, rewrite.loc, rewrite.product,
+                                          rewrite.divisor, rewrite.fastmath);
+    rewrite.newDivision->getResult(0).replaceAllUsesWith(division.getResult());
+    rewrite.matmul->setOperand(0, rewrite.oldInput);
+    for (Operation *op : llvm::reverse(rewrite.created))
+      op->erase();
   }
 
   /// Whether `collapse` folds all leading dims of a rank > 2 tensor into

@@ -37,7 +37,17 @@ def TritFuseQuantizationPass : Pass<"trit-fuse-quantization", "ModuleOp"> {
     instead). The quantization chains are erased once nothing else uses
     them.
 
-    The weights of the matched matmuls are evaluated before any rewrite,
+    Before matching, the dequantization of transformers' BitLinear,
+    `matmul(xq, W) / (s * beta)` (`xq` the rounded and clipped `x * s`
+    without its division, `beta` a splat constant, either operand order,
+    the product per token and broadcast or at full shape), is rewritten to
+    `matmul(xq / s, W) / beta`, the form above, when the divisor's
+    per-token factor is the very `s` of the quantization; the rewrite is
+    undone if the matmul then does not fuse. The division by `beta` folds
+    into `%g = a / beta` (never a run-time `* (1 / beta)`): the result
+    agrees with the graph's to float rounding (graph contract section 4).
+
+    The weights of the matched matmuls are evaluated before any fusion,
     on the context's threads (one weight per thread at a time; each
     weight's ops in the same order as alone, so the result does not depend
     on the thread count), without copying the constants they read.
