@@ -70,8 +70,10 @@ ImportResult mlir::trit::importModel(MLIRContext &context, StringRef path,
       return result;
     result.module = buildModel(context, checkpoint->description,
                                *checkpoint->weights, build, error);
-    if (result.module)
+    if (result.module) {
       result.tokenizerPath = checkpoint->tokenizerPath;
+      result.tokenizerConfigPath = checkpoint->tokenizerConfigPath;
+    }
     return result;
   }
   case InputFormat::Gguf: {

@@ -276,7 +276,7 @@ int main(int argc, char **argv) {
   std::string error;
   OwningOpRef<ModuleOp> module;
   TimingScope importTiming = timing.nest("import");
-  std::string tokenizerPath;
+  std::string tokenizerPath, tokenizerConfigPath;
   if (llvm::StringRef(inputFile).ends_with(".mlir") &&
       inputFormat == trit::InputFormat::Auto) {
     auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile);
@@ -297,6 +297,7 @@ int main(int argc, char **argv) {
       return fail(error);
     module = std::move(imported.module);
     tokenizerPath = imported.tokenizerPath;
+    tokenizerConfigPath = imported.tokenizerConfigPath;
   }
   importTiming.stop();
   // Stage errors are compiler diagnostics ("file:line:col: error: ...").
@@ -418,6 +419,15 @@ int main(int argc, char **argv) {
     if (stale != tokenizerCopy)
       llvm::sys::fs::remove(stale);
   }
+  // Its BOS and EOS, as OUTPUT.tokenizer_config.json (the runtime reads the
+  // one named after the model, never another in the folder).
+  std::string configCopy = outputFile + ".tokenizer_config.json";
+  llvm::sys::fs::remove(configCopy);
+  if (!tokenizerConfigPath.empty())
+    if (std::error_code ec =
+            llvm::sys::fs::copy_file(tokenizerConfigPath, configCopy))
+      return fail("cannot copy " + tokenizerConfigPath + " to " + configCopy +
+                  ": " + ec.message());
   if (!tokenizerPath.empty()) {
     if (std::error_code ec =
             llvm::sys::fs::copy_file(tokenizerPath, tokenizerCopy))

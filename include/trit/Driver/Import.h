@@ -41,6 +41,8 @@ struct ImportResult {
   /// The model's tokenizer file (tokenizer.json / tokenizer.model), if the
   /// format has one beside the weights.
   std::string tokenizerPath;
+  /// Its tokenizer_config.json (BOS, EOS), if the checkpoint has one.
+  std::string tokenizerConfigPath;
 };
 
 /// The format of `path` from its content; an error if it cannot be read.

@@ -535,6 +535,9 @@ mlir::trit::openHuggingFaceDirectory(llvm::StringRef dir, std::string &error) {
       break;
     }
   }
+  if (std::string path = joinPath(dir, "tokenizer_config.json");
+      !checkpoint.tokenizerPath.empty() && llvm::sys::fs::exists(path))
+    checkpoint.tokenizerConfigPath = path;
   checkpoint.weights = std::move(weights);
   return checkpoint;
 }

@@ -67,9 +67,23 @@ struct TokenizerConfig {
   std::optional<bool> addBos, addEos;
 };
 
-TokenizerConfig readTokenizerConfig(const std::string &directory) {
+/// The tokenizer_config.json that belongs to the tokenizer file `path`: in
+/// a checkpoint, tokenizer_config.json beside it; beside a compiled model
+/// (MODEL.tokenizer.json, as tritc writes it), MODEL.tokenizer_config.json,
+/// so that an unrelated tokenizer_config.json in the same folder is never
+/// taken for the model's.
+std::string tokenizerConfigPath(const std::string &path) {
+  for (const char *suffix : {".tokenizer.json", ".tokenizer.model"}) {
+    size_t length = std::char_traits<char>::length(suffix);
+    if (path.size() > length &&
+        path.compare(path.size() - length, length, suffix) == 0)
+      return path.substr(0, path.size() - length) + ".tokenizer_config.json";
+  }
+  return parentDirectory(path) + "/tokenizer_config.json";
+}
+
+TokenizerConfig readTokenizerConfig(const std::string &path) {
   TokenizerConfig config;
-  std::string path = directory + "/tokenizer_config.json";
   if (!isRegularFile(path))
     return config;
   std::string text = readFile(path);
@@ -173,7 +187,7 @@ std::unique_ptr<Tokenizer> loadFile(const std::string &path,
   if (bytes.compare(0, 4, "GGUF") == 0)
     throw LoadError{path + ": a GGUF file; its tokenizer is read by the "
                            "GGUF frontend"};
-  TokenizerConfig config = readTokenizerConfig(parentDirectory(path));
+  TokenizerConfig config = readTokenizerConfig(tokenizerConfigPath(path));
   if (looksLikeJson(bytes))
     return loadJson(bytes, path, config, unsupported);
   return loadSentencePiece(bytes, path, config);

@@ -27,6 +27,8 @@ struct HuggingFaceCheckpoint {
   std::unique_ptr<WeightSource> weights;
   /// `tokenizer.json` (or `tokenizer.model`) in the directory, if any.
   std::string tokenizerPath;
+  /// `tokenizer_config.json` in the directory (its BOS and EOS), if any.
+  std::string tokenizerConfigPath;
 };
 
 /// Whether `path` is a directory holding a config.json.
