@@ -8,10 +8,11 @@
 
 #include "trit/Importer/GGUF/GgufFile.h"
 
+#include "Npy.h"
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -154,45 +155,6 @@ void printTensor(const TensorInfo &tensor) {
               static_cast<unsigned long long>(tensor.byteSize));
 }
 
-/// Writes a C-order .npy array ('<f4' or '|i1') of `shape`.
-bool writeNpy(const std::string &path, const char *descr,
-              const std::vector<int64_t> &shape, const void *data,
-              size_t bytes, std::string &error) {
-  // A Python tuple: "(3,)" for one dimension, "(2,3)" for more.
-  std::string dims;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    dims += std::to_string(shape[i]);
-    if (shape.size() == 1 || i + 1 < shape.size())
-      dims += ",";
-  }
-  std::string header = std::string("{'descr': '") + descr +
-                       "', 'fortran_order': False, 'shape': (" + dims +
-                       "), }";
-  // Version 1.0: the magic, version and length (10 bytes) plus the header,
-  // padded with spaces to a multiple of 64 and ended by a newline.
-  size_t total = 10 + header.size() + 1;
-  header.append((64 - total % 64) % 64, ' ');
-  header += '\n';
-  std::ofstream out(path, std::ios::binary);
-  if (!out) {
-    error = "cannot write '" + path + "'";
-    return false;
-  }
-  uint16_t length = static_cast<uint16_t>(header.size());
-  out.write("\x93NUMPY\x01\x00", 8);
-  char lengthBytes[2] = {static_cast<char>(length & 0xff),
-                         static_cast<char>(length >> 8)};
-  out.write(lengthBytes, 2);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  out.write(static_cast<const char *>(data),
-            static_cast<std::streamsize>(bytes));
-  if (!out) {
-    error = "cannot write '" + path + "'";
-    return false;
-  }
-  return true;
-}
-
 bool isTernaryType(uint32_t type) {
   return type == static_cast<uint32_t>(TensorType::TQ1_0) ||
          type == static_cast<uint32_t>(TensorType::TQ2_0) ||
@@ -212,8 +174,9 @@ int decodeTensor(const GgufFile &file, const TensorInfo &tensor,
     }
     std::printf("scale: %s\n", formatFloat(ternary.scale).c_str());
     if (!npyPath.empty()) {
-      if (!writeNpy(npyPath, "|i1", shape, ternary.codes.data(),
-                    ternary.codes.size(), error)) {
+      if (!trit::npy::writeArray(npyPath, "|i1", shape,
+                                 ternary.codes.data(), ternary.codes.size(),
+                                 error)) {
         std::fprintf(stderr, "trit-gguf-dump: %s\n", error.c_str());
         return 1;
       }
@@ -233,8 +196,8 @@ int decodeTensor(const GgufFile &file, const TensorInfo &tensor,
     return 1;
   }
   if (!npyPath.empty()) {
-    if (!writeNpy(npyPath, "<f4", shape, values.data(),
-                  values.size() * sizeof(float), error)) {
+    if (!trit::npy::writeArray(npyPath, "<f4", shape, values.data(),
+                               values.size() * sizeof(float), error)) {
       std::fprintf(stderr, "trit-gguf-dump: %s\n", error.c_str());
       return 1;
     }

@@ -182,19 +182,16 @@ bool npy::readInt64(const std::string &path, std::vector<int64_t> &shape,
   return true;
 }
 
-bool npy::writeFloat32(const std::string &path,
-                       const std::vector<int64_t> &shape, const float *data,
-                       std::string &error) {
+bool npy::writeArray(const std::string &path, const char *descr,
+                     const std::vector<int64_t> &shape, const void *data,
+                     size_t bytes, std::string &error) {
   std::string dims;
-  int64_t count = 1;
-  for (int64_t d : shape) {
+  for (int64_t d : shape)
     dims += std::to_string(d) + ", ";
-    count *= d;
-  }
   if (shape.size() > 1)
     dims.erase(dims.size() - 1); // "(a, b,)"; a 1-D shape keeps "(a, )"
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" +
-                       dims + "), }";
+  std::string header = std::string("{'descr': '") + descr +
+                       "', 'fortran_order': False, 'shape': (" + dims + "), }";
   // Pad with spaces so that the data starts on a 64-byte boundary.
   size_t total = 10 + header.size() + 1;
   header.append((64 - total % 64) % 64, ' ');
@@ -209,10 +206,21 @@ bool npy::writeFloat32(const std::string &path,
   out.put(static_cast<char>(length & 0xFF));
   out.put(static_cast<char>(length >> 8));
   out.write(header.data(), header.size());
-  out.write(reinterpret_cast<const char *>(data), count * sizeof(float));
+  out.write(static_cast<const char *>(data),
+            static_cast<std::streamsize>(bytes));
   if (!out) {
     error = "writing '" + path + "' failed";
     return false;
   }
   return true;
+}
+
+bool npy::writeFloat32(const std::string &path,
+                       const std::vector<int64_t> &shape, const float *data,
+                       std::string &error) {
+  int64_t count = 1;
+  for (int64_t d : shape)
+    count *= d;
+  return writeArray(path, "<f4", shape, data, size_t(count) * sizeof(float),
+                    error);
 }

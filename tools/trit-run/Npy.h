@@ -18,6 +18,12 @@ namespace trit::npy {
 bool readInt64(const std::string &path, std::vector<int64_t> &shape,
                std::vector<int64_t> &data, std::string &error);
 
+/// Writes a C-order array of `shape` whose elements are `descr` (numpy's
+/// type string: '<f4', '|i1', ...) from the `bytes` bytes at `data`.
+bool writeArray(const std::string &path, const char *descr,
+                const std::vector<int64_t> &shape, const void *data,
+                size_t bytes, std::string &error);
+
 /// Writes a float32 array of `shape`.
 bool writeFloat32(const std::string &path, const std::vector<int64_t> &shape,
                   const float *data, std::string &error);
