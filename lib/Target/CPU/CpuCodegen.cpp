@@ -4,6 +4,8 @@
 
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/GPU/GPUToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/NVVM/NVVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -35,6 +37,11 @@ void mlir::trit::registerCpuTranslations(DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+  // The GPU target: gpu.binary and gpu.launch_func in host code, NVVM in
+  // the kernels gpu-module-to-binary translates.
+  registerGPUDialectTranslation(registry);
+  gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
+  registerNVVMDialectTranslation(registry);
 }
 
 bool mlir::trit::cpuHasAvx512Vnni(const CpuTargetOptions &options) {
@@ -82,6 +89,10 @@ mlir::trit::createCpuTargetMachine(const CpuTargetOptions &options,
   }
 
   llvm::TargetOptions targetOptions;
+  // Constructors in .init_array, which lld links and the loader runs (the
+  // default, .ctors, lld leaves to a crtbegin that no longer runs it). The
+  // GPU target loads its kernels in one.
+  targetOptions.UseInitArray = true;
   llvm::CodeGenOptLevel level = options.optLevel == 0
                                     ? llvm::CodeGenOptLevel::None
                                 : options.optLevel == 1
@@ -362,26 +373,48 @@ static LogicalResult runLinker(ArrayRef<std::string> args, StringRef output,
 
 LogicalResult mlir::trit::linkSharedLibrary(ArrayRef<std::string> objects,
                                             StringRef outputPath,
-                                            std::string &error) {
+                                            std::string &error, bool cuda) {
   std::string libDir = TRIT_LLVM_LIBRARY_DIR;
   SmallVector<std::string> args = {std::string(TRIT_LLVM_TOOLS_DIR) +
                                        "/clang",
                                    "-shared", "-fuse-ld=lld", "-o",
                                    outputPath.str()};
   args.append(objects.begin(), objects.end());
+  std::string exports;
+  if (cuda) {
+    args.append({TRIT_CUDA_RUNTIME_LIBRARY, "-lstdc++", "-ldl"});
+    // Only the model ABI (and the CUDA backend's trit_cuda_* functions,
+    // which the runtime looks up) leave the library: not the mgpu* calls
+    // or the C++ library code the backend pulls in.
+    exports = (outputPath + ".exports").str();
+    std::error_code ec;
+    llvm::raw_fd_ostream os(exports, ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = "cannot write '" + exports + "': " + ec.message();
+      return failure();
+    }
+    os << "{ global: trit_*; _mlir_ciface_trit_*; local: *; };\n";
+    os.close();
+    args.push_back("-Wl,--version-script=" + exports);
+  }
   args.append({"-L" + libDir, "-Wl,-rpath," + libDir, "-lomp"});
-  return runLinker(args, outputPath, error);
+  LogicalResult linked = runLinker(args, outputPath, error);
+  if (!exports.empty())
+    llvm::sys::fs::remove(exports);
+  return linked;
 }
 
 LogicalResult mlir::trit::linkExecutable(ArrayRef<std::string> objects,
                                          StringRef outputPath,
-                                         std::string &error) {
+                                         std::string &error, bool cuda) {
   std::string libDir = TRIT_LLVM_LIBRARY_DIR;
   SmallVector<std::string> args = {std::string(TRIT_LLVM_TOOLS_DIR) +
                                        "/clang++",
                                    "-fuse-ld=lld", "-Wl,--export-dynamic",
                                    "-o", outputPath.str()};
   args.append(objects.begin(), objects.end());
+  if (cuda)
+    args.push_back(TRIT_CUDA_RUNTIME_LIBRARY);
   // trit-run's main, then what it uses: the tokenizer (and the GGUF reader
   // and shared libraries it needs) and the runtime.
   args.append({TRIT_RUN_MAIN_LIBRARY, TRIT_TOKENIZER_LIBRARY,
