@@ -4,6 +4,7 @@
 #include "trit/Dialect/Trit/IR/TritDialect.h"
 #include "trit/Dialect/Trit/Transforms/Passes.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
@@ -13,6 +14,8 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -132,6 +135,54 @@ mlir::trit::runCpuToLLVMPipeline(ModuleOp module,
       module, error,
       [&](OpPassManager &pm) { buildTritCpuToLLVMPipeline(pm, options); },
       timing, "trit-cpu-pipeline: to LLVM dialect");
+}
+
+LogicalResult mlir::trit::runGpuKernelsPipeline(
+    ModuleOp module, const GpuPipelineOptions &options, std::string &error,
+    StageTiming timing) {
+  return runPipeline(
+      module, error,
+      [&](OpPassManager &pm) { buildTritGpuKernelsPipeline(pm, options); },
+      timing, "trit-gpu-pipeline: to kernels");
+}
+
+LogicalResult mlir::trit::runGpuBinaryPipeline(
+    ModuleOp module, const GpuPipelineOptions &options, std::string &error,
+    StageTiming timing) {
+  return runPipeline(
+      module, error,
+      [&](OpPassManager &pm) { buildTritGpuBinaryPipeline(pm, options); },
+      timing, "trit-gpu-pipeline: kernel binary");
+}
+
+LogicalResult mlir::trit::runGpuHostToLLVMPipeline(
+    ModuleOp module, const GpuPipelineOptions &options, std::string &error,
+    StageTiming timing) {
+  return runPipeline(
+      module, error,
+      [&](OpPassManager &pm) { buildTritGpuHostToLLVMPipeline(pm, options); },
+      timing, "trit-gpu-pipeline: host to LLVM dialect");
+}
+
+std::string mlir::trit::findCudaToolkit() {
+  llvm::ErrorOr<std::string> ptxas = llvm::sys::findProgramByName("ptxas");
+  if (!ptxas)
+    ptxas = llvm::sys::findProgramByName("ptxas", {"/usr/local/cuda/bin"});
+  if (!ptxas)
+    return "";
+  // <toolkit>/bin/ptxas
+  return llvm::sys::path::parent_path(llvm::sys::path::parent_path(*ptxas))
+      .str();
+}
+
+SmallVector<std::string> mlir::trit::gpuBinaryObjects(ModuleOp module) {
+  SmallVector<std::string> objects;
+  module.walk([&](gpu::BinaryOp binary) {
+    for (Attribute attr : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(attr))
+        objects.push_back(object.getObject().getValue().str());
+  });
+  return objects;
 }
 
 void mlir::trit::resolveCpuPipelineOptions(CpuPipelineOptions &options,

@@ -107,4 +107,13 @@ void mlir::trit::registerTritPipelines() {
       "tile BitLinear into add/subtract loops, bufferize, OpenMP, LLVM; ends "
       "with the trit-check-lowered contract check",
       buildTritCpuPipeline);
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "trit-gpu-pipeline",
+      "Lower trit ops on tensors to NVIDIA GPU kernels and host code in the "
+      "LLVM dialect: i2 weights, the dp4a BitLinear kernel, parallel loops "
+      "mapped to blocks and threads, kernel outlining, NVVM, "
+      "gpu-module-to-binary (PTX or cubin embedded); host code calls the "
+      "mgpu* functions of the trit runtime's CUDA backend; ends with the "
+      "trit-check-lowered contract check",
+      buildTritGpuPipeline);
 }

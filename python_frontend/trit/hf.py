@@ -339,6 +339,8 @@ def main(argv=None):
                         help="random packed ternary weights (--config)")
     parser.add_argument("--layers", type=int,
                         help="override the number of layers")
+    parser.add_argument("--vocab", type=int,
+                        help="override the vocabulary size")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.trained:
@@ -349,6 +351,8 @@ def main(argv=None):
         config = CONFIGS[args.config]
         if args.layers:
             config = config.scaled(num_layers=args.layers)
+        if args.vocab:
+            config = config.scaled(vocab_size=args.vocab)
         save_random_packed(config, args.directory, seed=args.seed)
     else:
         parser.error("give --trained, or --config NAME --random")

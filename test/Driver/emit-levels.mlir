@@ -41,7 +41,7 @@
 // DYN: T trit_forward
 // DYN-NOT: __trit
 // NOOUT: tritc: error: --emit=lib writes a binary: give the output file with -o
-// PTX: tritc: error: --emit=ptx is not implemented yet (no GPU target)
+// PTX: tritc: error: --emit=ptx needs --target=cuda
 
 func.func @main(%ids: tensor<1x?xi64>) -> tensor<1x?x5xf32> {
   %c1 = arith.constant 1 : index

@@ -3,7 +3,7 @@
 
 // TILE: trit-tile-bitlinear: tile-n must be positive and tile-rows, tile-tokens not negative
 // RUN: not trit-opt %s --trit-tile-bitlinear=kernel=mul 2>&1 | FileCheck %s --check-prefix=KERNEL
-// KERNEL: trit-tile-bitlinear: unknown kernel 'mul' (expected 'addsub' or 'dot')
+// KERNEL: trit-tile-bitlinear: unknown kernel 'mul' (expected 'addsub', 'dot' or 'dp4a')
 
 // An unpacked (non-constant) weight cannot be tiled.
 func.func @unpacked(%x: tensor<1x8xf32>, %w: tensor<4x8xi8, #trit.ternary>, %g: f32) -> tensor<1x4xf32> {

@@ -79,6 +79,10 @@ const char *kUsage =
     "  --seed S               seed of the sampler (default 0)\n"
     "both:\n"
     "  --threads N            OpenMP threads (default: all cores)\n"
+    "  --device D             cpu, cuda or cuda:N (default: what the model\n"
+    "                         was compiled for; tritc --target=cuda makes a\n"
+    "                         model that runs on the GPU, cuda:N picks GPU\n"
+    "                         N; a model runs only on its own target)\n"
     "  --help                 this text\n"
     "\n"
     "Generation prints the prefill and decode speeds (tokens/s) to stderr.\n";
@@ -190,13 +194,24 @@ int onToken(int64_t id, int64_t /*index*/, void *user) {
 
 int main(int argc, char **argv) {
   std::string model, input, output, promptIdsText, promptText, tokenizerPath,
-      stopIdsText;
+      stopIdsText, device;
   bool havePromptIds = false, havePrompt = false;
   int64_t generate = -1, threads = 0, topK = 0, seed = 0;
   float temperature = 0.0f, topP = 1.0f;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    // --option=value is --option value.
+    std::optional<std::string> inlineValue;
+    if (size_t eq = arg.find('='); arg.rfind("--", 0) == 0 &&
+                                   eq != std::string::npos) {
+      inlineValue = arg.substr(eq + 1);
+      arg.resize(eq);
+    }
     auto value = [&](std::string &out) {
+      if (inlineValue) {
+        out = *inlineValue;
+        return true;
+      }
       if (i + 1 >= argc)
         return false;
       out = argv[++i];
@@ -223,6 +238,9 @@ int main(int argc, char **argv) {
     } else if (arg == "--tokenizer") {
       if (!value(tokenizerPath))
         return usageError("--tokenizer needs a path");
+    } else if (arg == "--device") {
+      if (!value(device))
+        return usageError("--device needs cpu, cuda or cuda:N");
     } else if (arg == "--stop-ids") {
       if (!value(stopIdsText))
         return usageError("--stop-ids needs a list");
@@ -290,10 +308,34 @@ int main(int argc, char **argv) {
   if (!model.empty() && model.find('/') == std::string::npos)
     model = "./" + model;
 
+  // A CUDA model opens its device as it loads: pick it first.
+  std::string wantTarget;
+  if (!device.empty()) {
+    int64_t ordinal = 0;
+    if (device == "cpu" || device == "cuda") {
+      wantTarget = device;
+    } else if (device.rfind("cuda:", 0) == 0 &&
+               parseInt(device.substr(5), ordinal) && ordinal >= 0) {
+      wantTarget = "cuda";
+      setenv("TRIT_CUDA_DEVICE", device.substr(5).c_str(), 1);
+    } else {
+      return usageError("--device takes cpu, cuda or cuda:N, not '" + device +
+                        "'");
+    }
+  }
   trit_set_num_threads(static_cast<int>(threads));
   trit_model *m = nullptr;
   if (trit_model_load(model.empty() ? nullptr : model.c_str(), &m) != TRIT_OK)
     return runtimeError("loading failed");
+  if (!wantTarget.empty() && wantTarget != trit_model_target(m)) {
+    std::fprintf(stderr,
+                 "%s: --device=%s, but the model was compiled for %s "
+                 "(recompile it with tritc --target=%s)\n",
+                 kTool, device.c_str(), trit_model_target(m),
+                 wantTarget.c_str());
+    trit_model_free(m);
+    return 1;
+  }
   int64_t vocab = trit_model_vocab_size(m);
   // A tokenizer with ids the model does not have would make some prompts
   // fail and others silently mean something else: refuse it outright.

@@ -32,7 +32,7 @@
 using namespace mlir;
 
 namespace {
-enum class Emit { Mlir, Trit, Loops, Llvm, Asm, Obj, Lib, Exe, Ptx, Cubin };
+enum class Emit { Mlir, Trit, Loops, Gpu, Llvm, Asm, Obj, Lib, Exe, Ptx, Cubin };
 
 llvm::cl::OptionCategory tritcCategory("tritc options");
 
@@ -59,18 +59,25 @@ llvm::cl::opt<Emit> emit(
                    "after trit-fuse-quantization: BitLinear layers as "
                    "trit.bitlinear (default)"),
         clEnumValN(Emit::Loops, "loops",
-                   "packed weights, tiled kernels, bufferized loops"),
-        clEnumValN(Emit::Llvm, "llvm", "optimized LLVM IR (text)"),
-        clEnumValN(Emit::Asm, "asm", "assembly for the target CPU"),
-        clEnumValN(Emit::Obj, "obj", "an object file"),
+                   "packed weights, tiled kernels, bufferized loops (cpu)"),
+        clEnumValN(Emit::Gpu, "gpu",
+                   "kernels outlined into a gpu.module in NVVM, host code "
+                   "launching them (cuda)"),
+        clEnumValN(Emit::Llvm, "llvm",
+                   "optimized LLVM IR (text; cuda: the host code, the "
+                   "kernels embedded)"),
+        clEnumValN(Emit::Asm, "asm", "assembly for the target CPU (cpu)"),
+        clEnumValN(Emit::Obj, "obj", "an object file (cpu)"),
         clEnumValN(Emit::Lib, "lib",
                    "a shared library with the runtime's model ABI"),
         clEnumValN(Emit::Exe, "exe",
                    "an executable with the model and the runtime inside "
                    "(takes trit-run's options)"),
-        clEnumValN(Emit::Ptx, "ptx", "not implemented yet (no GPU target)"),
+        clEnumValN(Emit::Ptx, "ptx",
+                   "the kernels' PTX for --gpu-arch (cuda)"),
         clEnumValN(Emit::Cubin, "cubin",
-                   "not implemented yet (no GPU target)")));
+                   "the kernels assembled by the CUDA toolkit's ptxas for "
+                   "--gpu-arch (cuda; needs ptxas)")));
 
 llvm::cl::opt<trit::InputFormat> inputFormat(
     "input-format",
@@ -91,11 +98,19 @@ llvm::cl::opt<trit::InputFormat> inputFormat(
                    "bitnet-b1.58 (TQ1_0, TQ2_0, I2_S or float weights)")),
     llvm::cl::init(trit::InputFormat::Auto), llvm::cl::cat(tritcCategory));
 
-llvm::cl::opt<std::string> target("target",
-                                  llvm::cl::desc("Target: cpu (cuda is not "
-                                                 "implemented yet)"),
-                                  llvm::cl::init("cpu"),
-                                  llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string> target(
+    "target",
+    llvm::cl::desc("Target: cpu (default) or cuda (NVIDIA GPUs: every step "
+                   "runs on the GPU; the lib or exe embeds the kernels as a "
+                   "cubin where ptxas is found, else as PTX the driver "
+                   "compiles at load, and keeps its weights in "
+                   "OUTPUT.weights, which the runtime copies to the GPU)"),
+    llvm::cl::init("cpu"), llvm::cl::cat(tritcCategory));
+llvm::cl::opt<std::string>
+    gpuArch("gpu-arch",
+            llvm::cl::desc("GPU architecture for --target=cuda: sm_80 "
+                           "(default), sm_86, sm_89, sm_90, ..."),
+            llvm::cl::init("sm_80"), llvm::cl::cat(tritcCategory));
 llvm::cl::opt<std::string>
     cpu("cpu",
         llvm::cl::desc("CPU to generate code for: native (default) or an "
@@ -182,7 +197,18 @@ int fail(const llvm::Twine &message) {
 }
 
 bool isBinaryLevel(Emit level) {
-  return level == Emit::Obj || level == Emit::Lib || level == Emit::Exe;
+  return level == Emit::Obj || level == Emit::Lib || level == Emit::Exe ||
+         level == Emit::Cubin;
+}
+
+/// Whether `arch` names an NVIDIA architecture: sm_ and a number of two or
+/// more digits, optionally followed by 'a' (sm_90a).
+bool isGpuArch(llvm::StringRef arch) {
+  if (!arch.consume_front("sm_"))
+    return false;
+  arch.consume_back("a");
+  unsigned number;
+  return arch.size() >= 2 && !arch.getAsInteger(10, number) && number >= 50;
 }
 
 /// Whether `path` is a GGUF file (told by content, as the importer does).
@@ -214,7 +240,9 @@ int main(int argc, char **argv) {
       "GGUF file, OUTPUT.tokenizer.gguf, its tokenizer.* metadata), where "
       "trit-run --prompt and trit-tokenize find it.\n"
       "  Stages: import -> trit-fuse-quantization -> trit-cpu-pipeline -> "
-      "LLVM -> native code.\n");
+      "LLVM -> native code; with --target=cuda, trit-gpu-pipeline -> NVVM "
+      "-> PTX or cubin, embedded in host code that the runtime's CUDA "
+      "backend runs.\n");
   trit::applyPassManagerOptionsFromCommandLine();
 
   // The report prints when the manager goes, after everything below
@@ -245,12 +273,39 @@ int main(int argc, char **argv) {
                    << " MiB\n";
   });
 
-  if (target != "cpu")
-    return fail("--target=" + target + " is not implemented yet (only cpu)");
-  if (emit == Emit::Ptx || emit == Emit::Cubin)
-    return fail("--emit=" +
-                emit.getParser().getOption(int(emit.getValue())) +
-                " is not implemented yet (no GPU target)");
+  auto emitName = [&] {
+    return emit.getParser().getOption(int(emit.getValue())).str();
+  };
+  if (target != "cpu" && target != "cuda")
+    return fail("--target=" + target + " is not a target (cpu or cuda)");
+  const bool cuda = target == "cuda";
+  if (!cuda && (emit == Emit::Gpu || emit == Emit::Ptx || emit == Emit::Cubin))
+    return fail("--emit=" + emitName() + " needs --target=cuda");
+  if (cuda && (emit == Emit::Loops || emit == Emit::Asm || emit == Emit::Obj))
+    return fail("--emit=" + emitName() +
+                " is for --target=cpu (the GPU target emits mlir, trit, gpu, "
+                "ptx, cubin, llvm, lib or exe)");
+  if (!cuda && gpuArch.getNumOccurrences())
+    return fail("--gpu-arch applies to --target=cuda");
+  if (cuda && !isGpuArch(gpuArch))
+    return fail("--gpu-arch=" + gpuArch +
+                " is not an NVIDIA architecture (sm_80, sm_90, ...)");
+  if (cuda) {
+    // What the GPU pipeline does not take yet, refused rather than ignored.
+    if (layout != "i2")
+      return fail("--layout=" + layout +
+                  " is not supported by --target=cuda yet (i2 only)");
+    if (kernel != "auto")
+      return fail("--kernel applies to --target=cpu (the GPU target's "
+                  "BitLinear kernel is dp4a)");
+    if (lmHeadType != "f32")
+      return fail("--lm-head-type=" + lmHeadType +
+                  " is not supported by --target=cuda yet (f32 only)");
+    if (weights.getNumOccurrences() && weights == Weights::Embedded)
+      return fail("--weights=embedded is not supported by --target=cuda: "
+                  "its weights go into OUTPUT.weights, which the runtime "
+                  "copies to the GPU");
+  }
   if (optLevel > 3)
     return fail("-O" + llvm::Twine(optLevel) + " is not a level (0 to 3)");
   if (layout != "i2" && layout != "tq1")
@@ -264,7 +319,8 @@ int main(int argc, char **argv) {
     return fail("--emit=" +
                 emit.getParser().getOption(int(emit.getValue())) +
                 " writes a binary: give the output file with -o");
-  if (weights == Weights::External && emit != Emit::Lib && emit != Emit::Exe)
+  if (weights.getNumOccurrences() && weights == Weights::External &&
+      emit != Emit::Lib && emit != Emit::Exe)
     return fail("--weights=external applies to --emit=lib and --emit=exe");
 
   DialectRegistry registry;
@@ -344,6 +400,109 @@ int main(int argc, char **argv) {
   cpuTarget.cpu = cpu;
   cpuTarget.optLevel = optLevel;
   cpuTarget.optimizeEntryGlue = optimizeEntryGlue;
+  // The tokenizer travels with a lib or exe: trit-run finds it beside it.
+  auto copyTokenizer = [&]() -> int {
+    // The tokenizer travels with the model: trit-run finds it beside it. A
+    // tokenizer left there by an earlier compile to the same output would
+    // be taken for this model's (trit-run takes the first it finds), so
+    // every other one goes.
+    std::string tokenizerCopy;
+    if (!tokenizerPath.empty())
+      tokenizerCopy = outputFile + ".tokenizer" +
+                      llvm::sys::path::extension(tokenizerPath).str();
+    else if (isGgufFile(inputFile))
+      tokenizerCopy = outputFile + ".tokenizer.gguf";
+    for (const char *suffix : {".json", ".model", ".gguf"}) {
+      std::string stale = outputFile + ".tokenizer" + suffix;
+      if (stale != tokenizerCopy)
+        llvm::sys::fs::remove(stale);
+    }
+    // Its BOS and EOS, as OUTPUT.tokenizer_config.json (the runtime reads the
+    // one named after the model, never another in the folder).
+    std::string configCopy = outputFile + ".tokenizer_config.json";
+    llvm::sys::fs::remove(configCopy);
+    if (!tokenizerConfigPath.empty())
+      if (std::error_code ec =
+              llvm::sys::fs::copy_file(tokenizerConfigPath, configCopy))
+        return fail("cannot copy " + tokenizerConfigPath + " to " + configCopy +
+                    ": " + ec.message());
+    if (!tokenizerPath.empty()) {
+      if (std::error_code ec =
+              llvm::sys::fs::copy_file(tokenizerPath, tokenizerCopy))
+        return fail("cannot copy the tokenizer " + tokenizerPath + " to " +
+                    tokenizerCopy + ": " + ec.message());
+    } else if (!tokenizerCopy.empty()) {
+      // A GGUF model carries its tokenizer in its metadata: its tokenizer.*
+      // keys, in a GGUF file of their own with no tensors, which the
+      // runtime's tokenizer reads as it reads the model.
+      bool written = false;
+      if (!writeGgufTokenizerBeside(inputFile, tokenizerCopy, written, error))
+        return fail(error);
+      if (!written)
+        llvm::sys::fs::remove(tokenizerCopy);
+    }
+    return 0;
+  };
+  if (cuda) {
+    trit::GpuPipelineOptions gpu;
+    gpu.chip = gpuArch;
+    gpu.kernelConstantBytes = weightsMinBytes;
+    std::string toolkit = trit::findCudaToolkit();
+    gpu.toolkit = toolkit;
+    // A cubin where ptxas is found; PTX, which the driver compiles at load,
+    // elsewhere.
+    gpu.format = emit == Emit::Ptx ? "isa"
+                 : emit == Emit::Cubin || !toolkit.empty() ? "bin"
+                                                           : "isa";
+    if (emit == Emit::Cubin && toolkit.empty())
+      return fail("--emit=cubin needs the CUDA toolkit's ptxas (not on PATH "
+                  "or in /usr/local/cuda/bin)");
+    if (failed(trit::runGpuKernelsPipeline(*module, gpu, error, timing)))
+      return stageError();
+    if (emit == Emit::Gpu)
+      return writeText(printModule);
+    if (failed(trit::runGpuBinaryPipeline(*module, gpu, error, timing)))
+      return stageError();
+    if (emit == Emit::Ptx || emit == Emit::Cubin) {
+      SmallVector<std::string> objects = trit::gpuBinaryObjects(*module);
+      if (objects.size() != 1)
+        return fail("expected one GPU binary, got " +
+                    llvm::Twine(objects.size()));
+      return writeText([&](llvm::raw_ostream &os) {
+        os << objects.front();
+        return success();
+      });
+    }
+    if (failed(trit::runGpuHostToLLVMPipeline(*module, gpu, error, timing)))
+      return stageError();
+    if (emit == Emit::Llvm)
+      return writeText([&](llvm::raw_ostream &os) {
+        return trit::emitLLVMIR(*module, cpuTarget, os, error, timing);
+      });
+    // lib, exe: the weights in OUTPUT.weights (the runtime copies them to
+    // the GPU), the host code linked with the CUDA backend.
+    {
+      TimingScope externalTiming = timing.nest("external weights");
+      if (failed(trit::externalizeWeights(*module, outputFile + ".weights",
+                                          error, weightsMinBytes)))
+        return fail(error);
+    }
+    FailureOr<SmallVector<std::string>> objects = trit::emitObjectFiles(
+        *module, cpuTarget, outputFile + ".o", error, timing);
+    if (failed(objects))
+      return fail(error);
+    TimingScope linkTiming = timing.nest("link");
+    LogicalResult linked =
+        emit == Emit::Lib
+            ? trit::linkSharedLibrary(*objects, outputFile, error, true)
+            : trit::linkExecutable(*objects, outputFile, error, true);
+    linkTiming.stop();
+    for (const std::string &object : *objects)
+      llvm::sys::fs::remove(object);
+    if (failed(linked))
+      return fail(error);
+    return copyTokenizer();
+  }
   trit::CpuPipelineOptions pipeline;
   pipeline.layout = layout;
   pipeline.kernel = kernel;
@@ -404,44 +563,5 @@ int main(int argc, char **argv) {
     llvm::sys::fs::remove(object);
   if (failed(linked))
     return fail(error);
-  // The tokenizer travels with the model: trit-run finds it beside it. A
-  // tokenizer left there by an earlier compile to the same output would
-  // be taken for this model's (trit-run takes the first it finds), so
-  // every other one goes.
-  std::string tokenizerCopy;
-  if (!tokenizerPath.empty())
-    tokenizerCopy = outputFile + ".tokenizer" +
-                    llvm::sys::path::extension(tokenizerPath).str();
-  else if (isGgufFile(inputFile))
-    tokenizerCopy = outputFile + ".tokenizer.gguf";
-  for (const char *suffix : {".json", ".model", ".gguf"}) {
-    std::string stale = outputFile + ".tokenizer" + suffix;
-    if (stale != tokenizerCopy)
-      llvm::sys::fs::remove(stale);
-  }
-  // Its BOS and EOS, as OUTPUT.tokenizer_config.json (the runtime reads the
-  // one named after the model, never another in the folder).
-  std::string configCopy = outputFile + ".tokenizer_config.json";
-  llvm::sys::fs::remove(configCopy);
-  if (!tokenizerConfigPath.empty())
-    if (std::error_code ec =
-            llvm::sys::fs::copy_file(tokenizerConfigPath, configCopy))
-      return fail("cannot copy " + tokenizerConfigPath + " to " + configCopy +
-                  ": " + ec.message());
-  if (!tokenizerPath.empty()) {
-    if (std::error_code ec =
-            llvm::sys::fs::copy_file(tokenizerPath, tokenizerCopy))
-      return fail("cannot copy the tokenizer " + tokenizerPath + " to " +
-                  tokenizerCopy + ": " + ec.message());
-  } else if (!tokenizerCopy.empty()) {
-    // A GGUF model carries its tokenizer in its metadata: its tokenizer.*
-    // keys, in a GGUF file of their own with no tensors, which the
-    // runtime's tokenizer reads as it reads the model.
-    bool written = false;
-    if (!writeGgufTokenizerBeside(inputFile, tokenizerCopy, written, error))
-      return fail(error);
-    if (!written)
-      llvm::sys::fs::remove(tokenizerCopy);
-  }
-  return 0;
+  return copyTokenizer();
 }

@@ -47,6 +47,27 @@ LogicalResult runCpuToLLVMPipeline(ModuleOp module,
                                    const CpuPipelineOptions &options,
                                    std::string &error, StageTiming timing = {});
 
+/// trit-gpu-pipeline's three parts (tritc --target=cuda stops between
+/// them for --emit=gpu, ptx and cubin).
+LogicalResult runGpuKernelsPipeline(ModuleOp module,
+                                    const GpuPipelineOptions &options,
+                                    std::string &error, StageTiming timing = {});
+LogicalResult runGpuBinaryPipeline(ModuleOp module,
+                                   const GpuPipelineOptions &options,
+                                   std::string &error, StageTiming timing = {});
+LogicalResult runGpuHostToLLVMPipeline(ModuleOp module,
+                                       const GpuPipelineOptions &options,
+                                       std::string &error,
+                                       StageTiming timing = {});
+
+/// The CUDA toolkit directory whose bin/ holds ptxas (found on PATH, else
+/// at /usr/local/cuda), or "" where there is none.
+std::string findCudaToolkit();
+
+/// The objects the module's gpu.binary ops embed (PTX text or cubin bytes),
+/// in order.
+SmallVector<std::string> gpuBinaryObjects(ModuleOp module);
+
 /// Resolves kernel=auto in `options` for `target`: the dot kernel with VNNI
 /// where the CPU has AVX512-VNNI, the add/sub kernel elsewhere.
 void resolveCpuPipelineOptions(CpuPipelineOptions &options,

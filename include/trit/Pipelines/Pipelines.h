@@ -64,6 +64,58 @@ void buildTritCpuLoopsPipeline(OpPassManager &pm,
 void buildTritCpuToLLVMPipeline(OpPassManager &pm,
                                 const CpuPipelineOptions &options);
 
+/// Options of trit-gpu-pipeline.
+struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("GPU architecture: sm_80, sm_86, "
+                                          "sm_89, sm_90, ..."),
+                           llvm::cl::init("sm_80")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("NVPTX target features (empty: +ptx80, which sm_90 "
+                     "needs and every CUDA 12+ driver reads)"),
+      llvm::cl::init("")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("What gpu-module-to-binary embeds: isa (PTX, which the "
+                     "driver compiles at load), bin (cubin, through the CUDA "
+                     "toolkit's ptxas) or fatbin"),
+      llvm::cl::init("isa")};
+  Option<std::string> toolkit{
+      *this, "toolkit",
+      llvm::cl::desc("CUDA toolkit directory for ptxas (empty: MLIR's "
+                     "default search)"),
+      llvm::cl::init("")};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per block"),
+                            llvm::cl::init(256)};
+  Option<int64_t> kernelConstantBytes{
+      *this, "kernel-constant-bytes",
+      llvm::cl::desc("Constants below this size are compiled into the "
+                     "kernels; larger ones are read through pointers (the "
+                     "weights file)"),
+      llvm::cl::init(4096)};
+};
+
+/// trit-gpu-pipeline: tensors with trit ops -> gpu kernels in NVVM, their
+/// binary embedded, host code in the LLVM dialect calling the mgpu* runtime
+/// functions; ends with the trit-check-lowered contract check. It is the
+/// three parts below, one after the other.
+void buildTritGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+
+/// Up to outlined kernels (tritc --emit=gpu): gpu.module with gpu.func
+/// kernels lowered to NVVM, host functions in memref + gpu.launch_func.
+void buildTritGpuKernelsPipeline(OpPassManager &pm,
+                                 const GpuPipelineOptions &options);
+
+/// gpu.module -> gpu.binary (PTX, cubin or fatbin per `format`).
+void buildTritGpuBinaryPipeline(OpPassManager &pm,
+                                const GpuPipelineOptions &options);
+
+/// Host code -> LLVM dialect, then the contract check.
+void buildTritGpuHostToLLVMPipeline(OpPassManager &pm,
+                                    const GpuPipelineOptions &options);
+
 /// Registers every named trit pipeline with the pass registry.
 void registerTritPipelines();
 

@@ -120,6 +120,12 @@ typedef struct trit_model trit_model;
 trit_status trit_model_load(const char *path, trit_model **model);
 void trit_model_free(trit_model *model);
 
+/* What the model was compiled for: "cpu", or "cuda" (tritc --target=cuda:
+ * every step runs on the GPU; loading it fails with a message where there
+ * is no CUDA driver or device; TRIT_CUDA_DEVICE=N, set before the load,
+ * picks the device). NULL for a NULL model. */
+const char *trit_model_target(const trit_model *model);
+
 int64_t trit_model_vocab_size(const trit_model *model);
 int64_t trit_model_context_length(const trit_model *model);
 

@@ -64,6 +64,9 @@ struct trit_model {
   /// Whether it holds a reference to its library's WeightsBinding (a
   /// --weights=external binary).
   bool bindsWeights = false;
+  /// Compiled with --target=cuda: its library holds the CUDA backend
+  /// (trit_cuda_runtime) and runs every step on the GPU.
+  bool cuda = false;
 };
 
 struct trit_session {
@@ -95,6 +98,9 @@ struct WeightsBinding {
   void *data = nullptr;
   size_t bytes = 0;
   int64_t models = 0;
+  /// A CUDA model's copy of the data in device memory (the host mapping is
+  /// gone once it is made).
+  void *device = nullptr;
 };
 
 /// WeightsBinding by dlopen handle; models may be loaded and freed on any
@@ -173,6 +179,25 @@ trit_status mapWeights(trit_model *m, void *handle) {
     munmap(data, bytes);
     return fail(TRIT_ERROR_LOAD, "the weights file '" + path + "' " + problem);
   }
+  // A CUDA model reads its weights from device memory: one copy, made
+  // here, for every model loaded from the library.
+  using UploadFn = void *(const void *, int64_t);
+  using StatusFn = const char *();
+  if (auto *upload = reinterpret_cast<UploadFn *>(dlsym(handle, "trit_cuda_upload"))) {
+    void *device = upload(header + TRIT_WEIGHTS_HEADER_BYTES, dataBytes);
+    munmap(data, bytes);
+    if (!device) {
+      auto *status = reinterpret_cast<StatusFn *>(dlsym(handle, "trit_cuda_status"));
+      const char *why = status ? status() : nullptr;
+      return fail(TRIT_ERROR_LOAD, "cannot copy the weights file '" + path +
+                                       "' to the GPU: " +
+                                       (why ? why : "unknown CUDA error"));
+    }
+    weightsBindings[handle] = WeightsBinding{nullptr, 0, 1, device};
+    m->bindsWeights = true;
+    bind(device);
+    return TRIT_OK;
+  }
   weightsBindings[handle] = WeightsBinding{data, bytes, 1};
   m->bindsWeights = true;
   bind(header + TRIT_WEIGHTS_HEADER_BYTES);
@@ -188,7 +213,14 @@ void releaseWeights(trit_model *m) {
   auto it = weightsBindings.find(m->handle);
   if (it == weightsBindings.end() || --it->second.models > 0)
     return;
-  munmap(it->second.data, it->second.bytes);
+  if (it->second.device) {
+    using FreeFn = void(void *);
+    if (auto *free =
+            reinterpret_cast<FreeFn *>(dlsym(m->handle, "trit_cuda_free")))
+      free(it->second.device);
+  } else {
+    munmap(it->second.data, it->second.bytes);
+  }
   weightsBindings.erase(it);
 }
 
@@ -277,6 +309,21 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
                     std::to_string(TRIT_MODEL_ABI_VERSION) +
                     "; recompile it with a matching tritc");
   }
+  // A model compiled for CUDA: its library loaded its kernels as it was
+  // opened, through the CUDA driver if there is one.
+  using CudaStatusFn = const char *();
+  auto *cudaStatus =
+      reinterpret_cast<CudaStatusFn *>(symbol("trit_cuda_status"));
+  if (cudaStatus) {
+    if (const char *problem = cudaStatus()) {
+      std::string message = std::string("'") + path +
+                            "' was compiled for CUDA (tritc --target=cuda) "
+                            "and cannot run here: " +
+                            problem;
+      dlclose(handle);
+      return fail(TRIT_ERROR_LOAD, message);
+    }
+  }
   // Generated code mallocs its activations and KV cache at every step.
   // glibc serves large blocks with mmap and trims freed heap memory, so
   // each step would page-fault its buffers in afresh (a fifth of decode
@@ -299,6 +346,7 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   m->context = context();
   m->forward = forward;
   m->cached = cached;
+  m->cuda = cudaStatus != nullptr;
   if (cached)
     m->cachedLast = reinterpret_cast<CachedFn *>(
         symbol("_mlir_ciface_trit_forward_cached_last"));
@@ -337,6 +385,12 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   }
   *model = m;
   return TRIT_OK;
+}
+
+extern "C" const char *trit_model_target(const trit_model *model) {
+  if (!model)
+    return nullptr;
+  return model->cuda ? "cuda" : "cpu";
 }
 
 extern "C" void trit_model_free(trit_model *model) {

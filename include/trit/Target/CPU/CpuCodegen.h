@@ -105,14 +105,18 @@ LogicalResult emitMachineCode(llvm::Module &llvmModule,
 
 /// Links object files into a shared library that loads libomp and libc.
 /// Runs clang (as a linker driver, with lld) from the LLVM 22 toolchain.
+/// `cuda`: host code of the GPU target, linked with the runtime's CUDA
+/// backend (trit_cuda_runtime, which loads libcuda.so.1 at run time).
 LogicalResult linkSharedLibrary(ArrayRef<std::string> objects,
-                                StringRef outputPath, std::string &error);
+                                StringRef outputPath, std::string &error,
+                                bool cuda = false);
 
 /// Links object files into an executable with the runtime and trit-run's
 /// main (the model is the program itself; its symbols are exported for the
 /// runtime to find).
 LogicalResult linkExecutable(ArrayRef<std::string> objects,
-                             StringRef outputPath, std::string &error);
+                             StringRef outputPath, std::string &error,
+                             bool cuda = false);
 
 } // namespace mlir::trit
 

@@ -34,7 +34,7 @@ struct TritLowerAssertsPass
     ModuleOp module = getOperation();
     SmallVector<cf::AssertOp> asserts;
     module.walk([&](cf::AssertOp op) { asserts.push_back(op); });
-    if (asserts.empty())
+    if (asserts.empty() && !always)
       return;
     if (module.lookupSymbol(kHandler) || module.lookupSymbol(kFailed) ||
         module.lookupSymbol(kSetHandler)) {
@@ -86,8 +86,11 @@ struct TritLowerAssertsPass
         LLVM::lookupOrCreateFn(b, module, "abort", {}, voidType);
     assert(succeeded(abortFn) && "abort has the C signature");
     auto failedType = LLVM::LLVMFunctionType::get(voidType, {ptr, i64, i64});
-    auto failed = LLVM::LLVMFuncOp::create(b, loc, kFailed, failedType,
-                                           LLVM::Linkage::Internal);
+    auto failed = LLVM::LLVMFuncOp::create(
+        b, loc, kFailed, failedType,
+        always ? LLVM::Linkage::External : LLVM::Linkage::Internal);
+    if (always)
+      failed.setVisibility_(LLVM::Visibility::Hidden);
     {
       OpBuilder::InsertionGuard guard(b);
       Block *entry = failed.addEntryBlock(b);

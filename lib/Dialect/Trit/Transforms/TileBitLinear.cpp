@@ -13,6 +13,8 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -39,7 +41,7 @@ constexpr int64_t kLanes = static_cast<int64_t>(ternary::kBlockBytes);
 /// an int16 accumulator is one 512-bit register.
 constexpr int64_t kHalfLanes = kLanes / 2;
 
-enum class KernelKind { AddSub, Dot };
+enum class KernelKind { AddSub, Dot, Dp4a };
 
 struct TileSizes {
   int64_t n;
@@ -584,6 +586,111 @@ public:
     return forall.getResult(0);
   }
 
+  /// The GPU kernel (kernel=dp4a, i2 only): an scf.forall over every
+  /// (token, output feature) pair, which the GPU pipeline maps to threads.
+  /// Each walks its weight row 4 bytes at a time: the 32-bit word holds,
+  /// for each slot i, the codes (w + 1) of 4 consecutive weights at bits
+  /// 2i of each byte, masked out with 0x03030303 and multiplied with the 4
+  /// int8 activations they meet by one `dp4a` (nvvm.dot.accumulate.4way,
+  /// unsigned x signed). The token's activation sum is subtracted once and
+  /// the int32 result rescaled as the CPU kernels do (acc * g / s).
+  Value dp4aKernel(const KernelOperands &ops) {
+    Value m = dimOf(ops.xq16, 0);
+    OpFoldResult mSize = mixedDim(ops.xq16, 0);
+    Type outElem = ops.scale ? Type(b.getF32Type()) : Type(b.getI32Type());
+    Value empty = tensor::EmptyOp::create(
+        b, loc, ArrayRef<OpFoldResult>{mSize, b.getIndexAttr(ops.n)}, outElem);
+    auto forall = scf::ForallOp::create(
+        b, loc, ArrayRef<OpFoldResult>{mSize, b.getIndexAttr(ops.n)},
+        ValueRange{empty}, std::nullopt);
+    (void)m;
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(forall.getBody());
+    Value token = forall.getInductionVars()[0];
+    Value row = forall.getInductionVars()[1];
+    Value shared = forall.getRegionIterArgs()[0];
+    Type i32 = b.getI32Type();
+    auto v4i8 = VectorType::get({4}, b.getI8Type());
+    auto i32c = [&](uint32_t v) {
+      return arith::ConstantOp::create(b, loc,
+                                       b.getI32IntegerAttr(static_cast<int32_t>(v)));
+    };
+    // Four bytes of `t` at [r, c..c+3] as one little-endian i32.
+    auto word = [&](Value t, Value r, Value c) {
+      Value w;
+      for (int64_t j = 0; j < 4; ++j) {
+        Value cj = arith::AddIOp::create(b, loc, c, index(j));
+        Value byte = tensor::ExtractOp::create(b, loc, t, ValueRange{r, cj});
+        Value ext = arith::ExtUIOp::create(b, loc, i32, byte);
+        if (j)
+          ext = arith::ShLIOp::create(b, loc, ext, i32c(8 * j));
+        w = w ? arith::OrIOp::create(b, loc, w, ext).getResult() : ext;
+      }
+      return w;
+    };
+    const int64_t wordsPerBlock = kLanes / 4;
+    Value zero = i32c(0);
+    Value mask = i32c(0x03030303u);
+    auto loop = scf::ForOp::create(
+        b, loc, index(0), index(ops.blocks * wordsPerBlock), index(1),
+        ValueRange{zero},
+        [&](OpBuilder &, Location, Value q, ValueRange iter) {
+          Value acc = iter[0];
+          Value byteCol = arith::MulIOp::create(b, loc, q, index(4));
+          Value packed = word(ops.weight, row, byteCol);
+          // Word q of block bq = q / 16 starts at byte j0 = 4 (q % 16); slot
+          // i of it holds weights k = 256 bq + 64 i + j0 .. + 3.
+          Value block = arith::DivUIOp::create(b, loc, q, index(wordsPerBlock));
+          Value j0 = arith::MulIOp::create(
+              b, loc, arith::RemUIOp::create(b, loc, q, index(wordsPerBlock)),
+              index(4));
+          Value blockStart = arith::MulIOp::create(
+              b, loc, block, index(kLanes * 4));
+          for (int64_t i = 0; i < 4; ++i) {
+            Value codes = arith::AndIOp::create(
+                b, loc, arith::ShRUIOp::create(b, loc, packed, i32c(2 * i)),
+                mask);
+            Value k0 = arith::AddIOp::create(
+                b, loc, arith::AddIOp::create(b, loc, blockStart, j0),
+                index(kLanes * i));
+            Value x = word(ops.xq16, token, k0);
+            Value codeBytes = LLVM::BitcastOp::create(b, loc, v4i8, codes);
+            Value xBytes = LLVM::BitcastOp::create(b, loc, v4i8, x);
+            acc = NVVM::DotAccumulate4WayOp::create(
+                b, loc, i32, codeBytes,
+                NVVM::DotAccumulateTypeAttr::get(b.getContext(),
+                                                 NVVM::DotAccumulateType::UNSIGNED),
+                xBytes,
+                NVVM::DotAccumulateTypeAttr::get(b.getContext(),
+                                                 NVVM::DotAccumulateType::SIGNED),
+                acc);
+          }
+          scf::YieldOp::create(b, loc, acc);
+        });
+    Value sum = tensor::ExtractOp::create(b, loc, ops.sumX, ValueRange{token});
+    Value result = arith::SubIOp::create(b, loc, loop.getResult(0), sum);
+    if (ops.scale) {
+      // y = acc * g / s, in this order (design.md section 1).
+      Value s = tensor::ExtractOp::create(b, loc, ops.scale, ValueRange{token});
+      Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), result);
+      f = arith::MulFOp::create(b, loc, f, ops.g);
+      result = arith::DivFOp::create(b, loc, f, s);
+    }
+    // The element, written in place (a slice of the shared output, not a
+    // new tensor: that would allocate in every thread).
+    SmallVector<OpFoldResult> offsets = {token, row};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1), b.getIndexAttr(1)};
+    SmallVector<OpFoldResult> strides = {b.getIndexAttr(1), b.getIndexAttr(1)};
+    Value slot = tensor::ExtractSliceOp::create(b, loc, shared, offsets, sizes,
+                                                strides);
+    Value one = tensor::InsertOp::create(b, loc, result, slot,
+                                         ValueRange{index(0), index(0)});
+    b.setInsertionPointToStart(forall.getTerminator().getBody());
+    tensor::ParallelInsertSliceOp::create(b, loc, one, shared, offsets, sizes,
+                                          strides);
+    return forall.getResult(0);
+  }
+
   /// Collapses `[d0, ..., K]` to `[M, K]` (rank 1 becomes [1, K]).
   Value to2D(Value x) {
     auto type = cast<RankedTensorType>(x.getType());
@@ -681,9 +788,11 @@ struct TritTileBitLinearPass
       kind = KernelKind::AddSub;
     } else if (kernel == "dot") {
       kind = KernelKind::Dot;
+    } else if (kernel == "dp4a") {
+      kind = KernelKind::Dp4a;
     } else {
       getOperation().emitError("trit-tile-bitlinear: unknown kernel '")
-          << kernel << "' (expected 'addsub' or 'dot')";
+          << kernel << "' (expected 'addsub', 'dot' or 'dp4a')";
       return signalPassFailure();
     }
     // 0 picks the kernel's register tile: what fits 32 vector registers
@@ -705,6 +814,18 @@ struct TritTileBitLinearPass
   }
 
   KernelKind kind = KernelKind::AddSub;
+
+  const char *kernelName() const {
+    switch (kind) {
+    case KernelKind::AddSub:
+      return "addsub";
+    case KernelKind::Dot:
+      return "dot";
+    case KernelKind::Dp4a:
+      return "dp4a";
+    }
+    return "";
+  }
 
   LogicalResult lower(Operation *op, const TileSizes &tile) {
     OpBuilder b(op);
@@ -736,6 +857,9 @@ struct TritTileBitLinearPass
     if (ShapedType::isDynamic(k))
       return op->emitOpError("needs a static number of input features");
     auto weightType = cast<RankedTensorType>(weight.getType());
+    if (kind == KernelKind::Dp4a && encoding->getLayout() != PackedLayout::I2)
+      return op->emitOpError("the dp4a kernel takes the i2 layout only, not ")
+             << stringifyPackedLayout(encoding->getLayout());
     auto bitlinear = dyn_cast<BitLinearOp>(op);
     func::FuncOp kernelFn = getOrCreateKernel(
         op->getLoc(), bitlinear != nullptr, encoding->getLayout(),
@@ -781,7 +905,7 @@ struct TritTileBitLinearPass
     std::string name = std::string("__trit_") +
                        (isBitLinear ? "bitlinear_" : "ternary_matmul_") +
                        stringifyPackedLayout(layout).str() + "_" +
-                       (kind == KernelKind::Dot ? "dot" : "addsub") + "_" +
+                       kernelName() + "_" +
                        std::to_string(n) + "x" + std::to_string(k);
     ModuleOp module = getOperation();
     if (auto existing = module.lookupSymbol<func::FuncOp>(name))
@@ -809,10 +933,11 @@ struct TritTileBitLinearPass
 
     int64_t blocks = bytesPerRow / kLanes;
     int64_t kPad = blocks * kLanes * valuesPerByte(layout);
-    Type lane = kind == KernelKind::Dot ? b.getI8Type() : b.getI16Type();
+    Type lane = kind == KernelKind::AddSub ? b.getI16Type() : b.getI8Type();
     auto [xq, scale] =
         lowering.paddedActivations(entry->getArgument(0), kPad, lane);
-    Value sumX = kind == KernelKind::Dot ? lowering.tokenSums(xq) : Value();
+    Value sumX =
+        kind == KernelKind::AddSub ? Value() : lowering.tokenSums(xq);
     Lowering::KernelOperands ops{kind,    layout,
                                  xq,      sumX,
                                  nullptr, nullptr,
@@ -822,7 +947,8 @@ struct TritTileBitLinearPass
       ops.scale = scale;
       ops.g = entry->getArgument(2);
     }
-    Value y = lowering.kernel(ops, tile);
+    Value y = kind == KernelKind::Dp4a ? lowering.dp4aKernel(ops)
+                                       : lowering.kernel(ops, tile);
     func::ReturnOp::create(b, loc, y);
     return fn;
   }

@@ -147,11 +147,19 @@ def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "ModuleOp"> {
     `trit.dot_codes` into AVX512-VNNI `vpdpbusd` where the CPU has it. It
     multiplies by the codes, so it is opt-in; `addsub` is the portable
     lowering that the tests pin down.
+
+    `kernel=dp4a` is the GPU kernel (`i2` only; trit-gpu-pipeline selects
+    it): an `scf.forall` over every (token, output feature) whose body walks
+    the weight row a 32-bit word at a time; each slot's codes, masked with
+    `0x03030303`, meet the 4 int8 activations of their weights in one
+    `nvvm.dot.accumulate.4way` (`dp4a.u32.s32`), and the token's
+    activation sum is subtracted once. It only compiles for NVVM targets.
   }];
   let options = [
     Option<"kernel", "kernel", "std::string", /*default=*/"\"addsub\"",
-           "Inner kernel: 'addsub' (portable masked add/subtract) or "
-           "'dot' (dot products on the weight codes, VNNI on x86)">,
+           "Inner kernel: 'addsub' (portable masked add/subtract), "
+           "'dot' (dot products on the weight codes, VNNI on x86) or "
+           "'dp4a' (GPU: one thread per output, dp4a on the codes)">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"64",
            "Output features per parallel tile">,
     Option<"tileRows", "tile-rows", "int64_t", /*default=*/"0",
@@ -166,7 +174,9 @@ def TritTileBitLinearPass : Pass<"trit-tile-bitlinear", "ModuleOp"> {
                            "::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect",
-                           "::mlir::func::FuncDialect"];
+                           "::mlir::func::FuncDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::NVVM::NVVMDialect"];
 }
 
 def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
@@ -464,6 +474,13 @@ def TritLowerAssertsPass : Pass<"trit-lower-asserts", "ModuleOp"> {
     calls `@__trit_check_failed` with the message's address, `%t` and
     `%rows` as i64, then `llvm.unreachable`.
   }];
+  let options = [
+    Option<"always", "always", "bool", /*default=*/"false",
+           "Add the runtime hooks even to a module without asserts (the GPU "
+           "target's runtime reports CUDA errors through "
+           "__trit_check_failed, which then has hidden, not internal, "
+           "linkage)">
+  ];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::cf::ControlFlowDialect"];
@@ -472,12 +489,122 @@ def TritLowerAssertsPass : Pass<"trit-lower-asserts", "ModuleOp"> {
 def TritCheckLoweredPass : Pass<"trit-check-lowered", "ModuleOp"> {
   let summary = "Contract check: only LLVM-level ops are left";
   let description = [{
-    Ends `trit-cpu-pipeline`. Every operation must belong to the `llvm` or
-    `omp` dialect (or be the `builtin.module`), which is what translation to
-    LLVM IR accepts. A `trit` op that is left gets an error that says why
+    Ends `trit-cpu-pipeline` and `trit-gpu-pipeline`. Every operation must
+    belong to the `llvm` or `omp` dialect, be the `builtin.module`, or be a
+    `gpu.binary` or `gpu.launch_func` (the GPU target's embedded kernels and
+    their launches), which is what translation to LLVM IR accepts. A `trit` op that is left gets an error that says why
     it could not be lowered (for example a `trit.quantize_weights` on a
     weight that is not a constant); any other op gets an error naming it.
   }];
+}
+
+
+def TritGpuMapLoopsPass : Pass<"trit-gpu-map-loops", "func::FuncOp"> {
+  let summary = "Map bufferized parallel loops to GPU blocks and threads";
+  let description = [{
+    Prepares a function of bufferized loops for upstream's
+    `convert-parallel-loops-to-gpu` (the GPU target, `trit-gpu-pipeline`):
+
+    - host code that reads or writes buffers outside any `scf.parallel`
+      (a serial `scf.for`, a lone `memref.store`) is wrapped into a
+      one-iteration `scf.parallel`, so that it runs on the device as a
+      one-thread kernel: on this target every buffer lives in device
+      memory. Such code whose result host code uses (a value read back
+      from a buffer) is an error;
+    - every outermost `scf.parallel` is tiled (upstream
+      `scf::tileParallelLoop`) by `block-size` along its innermost
+      dimension, which is unit-stride in the row-major buffers: the intra-
+      tile dimension becomes thread x (adjacent threads touch adjacent
+      elements), the tile loop's dimensions become blocks x, y and z from
+      the innermost outwards, and any further dimension and every nested
+      parallel loop run sequentially in their thread.
+
+    Mappings are the `mapping` attributes upstream's converter reads.
+
+    Example:
+
+    ```mlir
+    scf.parallel (%i, %j) = (%c0, %c0) to (%m, %n) step (%c1, %c1) { ... }
+    // becomes (block-size=256) a tile loop mapped to (block_y, block_x)
+    // around a (1, 256) loop mapped to (sequential, thread_x).
+    ```
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block along the innermost dimension (1 to 1024)">
+  ];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::gpu::GPUDialect"];
+}
+
+def TritGpuHostBuffersPass : Pass<"trit-gpu-host-buffers", "ModuleOp"> {
+  let summary = "Put a GPU program's buffers on the device";
+  let description = [{
+    Runs after `convert-parallel-loops-to-gpu`, before kernel outlining, on
+    functions whose buffer accesses are all inside `gpu.launch`:
+
+    - every `memref.alloc`/`alloca` of host code becomes `gpu.alloc`, and
+      every buffer a function owns (its allocations, the buffers its
+      callees return) is freed with `gpu.dealloc` before it returns, except
+      the ones it returns. Buffers live to the end of their function (no
+      earlier reuse yet). A function that returns a view of an argument
+      or a constant is an error;
+    - a small constant that host code itself uses (passes to a callee)
+      is copied to a device buffer where it is read, once per call;
+    - a public function (the model's entry points) copies each memref
+      argument to the device on entry (`gpu.alloc` + `gpu.memcpy`) and
+      each result back into a host `memref.alloc` (tagged `trit.host`),
+      which the runtime frees with `free()`;
+    - `memref.get_global` of a constant smaller than
+      `kernel-constant-bytes`, or a splat, used inside a `gpu.launch` is
+      moved into it, so that outlining compiles the constant into the
+      kernel module. Larger constants stay pointers: tritc puts them into
+      the weights file, which the runtime copies to the device once.
+
+    Any buffer access left in host code is an error.
+  }];
+  let options = [
+    Option<"kernelConstantBytes", "kernel-constant-bytes", "int64_t",
+           /*default=*/"4096",
+           "Constants below this size go into the kernels that read them">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+
+def TritGpuMergeKernelsPass : Pass<"trit-gpu-merge-kernels", "ModuleOp"> {
+  let summary = "Put every outlined GPU kernel into one gpu.module, once";
+  let description = [{
+    `gpu-kernel-outlining` makes one `gpu.module` per `gpu.launch`: a 30-
+    layer model would embed hundreds of binaries and load each at start.
+    This pass moves every kernel into one `gpu.module` named `module-name`
+    (each kernel renamed after the module it came from, which outlining
+    names uniquely), keeps one copy of kernels that are the same but for
+    their names (a layer's launches repeat in every layer), keeps one copy
+    of each constant that outlining cloned into several modules, and points
+    every `gpu.launch_func` at the merged kernel.
+
+    Example:
+
+    ```mlir
+    gpu.module @main_kernel { gpu.func @main_kernel(...) kernel {...} }
+    gpu.module @main_kernel_0 { gpu.func @main_kernel(...) kernel {...} }
+    gpu.launch_func @main_kernel_0::@main_kernel ...
+    // becomes
+    gpu.module @trit_kernels {
+      gpu.func @main_kernel(...) kernel {...}
+      gpu.func @main_kernel_0(...) kernel {...}
+    }
+    gpu.launch_func @trit_kernels::@main_kernel_0 ...
+    ```
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string",
+           /*default=*/"\"trit_kernels\"", "Name of the merged gpu.module">
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
 #endif // TRIT_DIALECT_TRIT_TRANSFORMS_PASSES_TD

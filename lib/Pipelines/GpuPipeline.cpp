@@ -1,0 +1,116 @@
+//===- GpuPipeline.cpp - trit-gpu-pipeline ----------------------*- C++ -*-===//
+//
+// trit ops on tensors -> kernels for NVIDIA GPUs through upstream MLIR's GPU
+// path: parallel loops mapped to blocks and threads, gpu.launch, kernel
+// outlining, NVVM, gpu-module-to-binary; host code calls the mgpu* runtime
+// functions that the trit runtime implements against the CUDA driver API.
+//
+//===----------------------------------------------------------------------===//
+
+#include "trit/Pipelines/Pipelines.h"
+#include "trit/Conversion/Passes.h"
+#include "trit/Dialect/Trit/Transforms/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::trit;
+
+void mlir::trit::buildTritGpuKernelsPipeline(OpPassManager &pm,
+                                             const GpuPipelineOptions &options) {
+  // Ternary level: i2 weights, the dp4a BitLinear kernel.
+  pm.addPass(createTritPackWeightsPass(TritPackWeightsPassOptions{"i2"}));
+  TritTileBitLinearPassOptions bitlinear;
+  bitlinear.kernel = "dp4a";
+  pm.addPass(createTritTileBitLinearPass(bitlinear));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
+  pm.addNestedPass<func::FuncOp>(createTritDecomposeAggregatesPass());
+
+  // Buffers, as on the CPU, but no deallocation pipeline: trit-gpu-host-
+  // buffers frees each function's device buffers when it returns.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertBufferizationToMemRefPass());
+  pm.addNestedPass<func::FuncOp>(createTritCopiesToLoopsPass());
+
+  // Parallel loops -> blocks and threads -> gpu.launch.
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(createTritGpuMapLoopsPass(
+      TritGpuMapLoopsPassOptions{options.blockSize}));
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addPass(createTritGpuHostBuffersPass(
+      TritGpuHostBuffersPassOptions{options.kernelConstantBytes}));
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(createTritGpuMergeKernelsPass());
+  pm.addPass(createCSEPass());
+
+  // Kernels -> NVVM.
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.features =
+      options.features.empty() ? std::string("+ptx80")
+                                : std::string(options.features);
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  // Views become plain descriptor arithmetic, in kernels and host code.
+  pm.addNestedPass<func::FuncOp>(createTritExpandDynamicReshapesPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createConvertGpuOpsToNVVMOps());
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::trit::buildTritGpuBinaryPipeline(OpPassManager &pm,
+                                            const GpuPipelineOptions &options) {
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = options.format;
+  binary.toolkitPath = options.toolkit;
+  pm.addPass(createGpuModuleToBinaryPass(binary));
+}
+
+void mlir::trit::buildTritGpuHostToLLVMPipeline(
+    OpPassManager &pm, const GpuPipelineOptions &options) {
+  // Failed run-time checks return an error through the runtime.
+  pm.addPass(createTritLowerAssertsPass(TritLowerAssertsPassOptions{true}));
+  // Launches, copies and allocations in stream order, one wait at the end
+  // (gpu-to-llvm lowers only their async forms).
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createTritCheckLoweredPass());
+}
+
+void mlir::trit::buildTritGpuPipeline(OpPassManager &pm,
+                                      const GpuPipelineOptions &options) {
+  buildTritGpuKernelsPipeline(pm, options);
+  buildTritGpuBinaryPipeline(pm, options);
+  buildTritGpuHostToLLVMPipeline(pm, options);
+}
