@@ -8,8 +8,9 @@
 #   scripts/gpu-check.sh run DIR       on a machine with an NVIDIA GPU:
 #       runs the CUDA models from DIR and prints a table: GPU logits against
 #       trit's CPU logits, greedy tokens, decode and prefill speed, each
-#       BitLinear kernel's time (with Nsight Compute's ncu where it works)
-#       and the device-to-device copy bandwidth measured in the same run.
+#       kernel's time (the runtime's TRIT_CUDA_PROFILE table)
+#       and the device-to-device
+#       copy bandwidth measured in the same run.
 #
 # The models: the hand-written tiny model of test/Driver/emit-levels.mlir,
 # the project's tiny trained model (a Hugging Face directory), and two
@@ -117,10 +118,11 @@ PY
       else
         tokens=DIFFER
       fi
-      pre=$(grep -o 'prefill[^,]*' "$out/$m.speed" | grep -o '[0-9.]* tok' |
-            head -1 | cut -d' ' -f1 || true)
-      dec=$(grep -o 'decode[^,]*' "$out/$m.speed" | grep -o '[0-9.]* tok' |
-            head -1 | cut -d' ' -f1 || true)
+      # "prefill 8 tokens in 0.01 s (800.0 tokens/s), decode ..."
+      pre=$(grep -o 'prefill [^)]*' "$out/$m.speed" |
+            sed -n 's/.*(\([0-9.]*\) tokens\/s.*/\1/p' | head -1 || true)
+      dec=$(grep -o 'decode [^)]*' "$out/$m.speed" |
+            sed -n 's/.*(\([0-9.]*\) tokens\/s.*/\1/p' | head -1 || true)
     else
       tokens="FAILED: $(head -c 200 "$out/$m.speed")"
     fi
@@ -128,31 +130,13 @@ PY
       "$tokens" "${pre:--}" "${dec:--}"
   done
 
-  # Each kernel of one decode step of the 2B-4T layers (one token).
+  # Where a step's time goes: the runtime's own profile (TRIT_CUDA_PROFILE)
+  # of a short generation on the 2B-4T layers.
   echo
-  echo "kernels of one forward pass of l2 on 1 token (ncu gpu__time_duration):"
-  "$python" -c 'import numpy as np, sys; np.save(sys.argv[1], np.array([[7]], dtype=np.int64))' "$out/one.npy"
-  if command -v ncu > /dev/null &&
-     timeout 240 ncu --metrics gpu__time_duration.sum --csv \
-       "$run" "$dir/l2-cuda.so" --input "$out/one.npy" --output "$out/one.out.npy" \
-       > "$out/ncu.csv" 2> "$out/ncu.err"; then
-    "$python" - "$out/ncu.csv" <<'PY'
-import csv, sys, collections
-rows = [r for r in csv.reader(open(sys.argv[1])) if len(r) > 10]
-head, body = rows[0], rows[1:]
-name, value = head.index("Kernel Name"), head.index("Metric Value")
-times = collections.defaultdict(list)
-for r in body:
-    times[r[name]].append(float(r[value].replace(",", "")))
-total = sum(sum(v) for v in times.values())
-print(f"  {len(body)} launches, {total / 1e3:.1f} us in kernels")
-for k, v in sorted(times.items(), key=lambda kv: -sum(kv[1]))[:12]:
-    print(f"  {k[:60]:60s} x{len(v):3d} {sum(v) / len(v) / 1e3:9.2f} us each")
-PY
-  else
-    echo "  ncu unavailable or failed: $(tail -c 300 "$out/ncu.err" 2>/dev/null)"
-  fi
-
+  echo "l2, 8-token prompt + 16 tokens, by kernel (TRIT_CUDA_PROFILE=1):"
+  TRIT_CUDA_PROFILE=1 "$run" "$dir/l2-cuda.so" --generate 16 \
+    --prompt-ids "$(cat "$dir/l2.prompt")" 2>&1 > /dev/null |
+    grep -v '^trit-run' | head -24 || true
   echo
   "$python" - <<'PY' || echo "copy bandwidth: torch unavailable"
 import torch

@@ -18,7 +18,9 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -119,6 +121,59 @@ struct State {
 State &state() {
   static State *s = new State;
   return *s;
+}
+
+/// TRIT_CUDA_PROFILE=1: every launch and copy is timed (the stream is
+/// synchronized around it, so the figures include launch overhead and the
+/// run is slower) and a table by kernel goes to stderr at exit.
+struct Profile {
+  struct Entry {
+    int64_t calls = 0;
+    double seconds = 0;
+    std::string shape; ///< grid x block of the last launch
+  };
+  std::mutex mutex;
+  std::unordered_map<const void *, std::string> names; ///< CUfunction -> name
+  std::unordered_map<std::string, Entry> entries;
+};
+
+Profile *profile() {
+  static Profile *p = std::getenv("TRIT_CUDA_PROFILE") &&
+                              *std::getenv("TRIT_CUDA_PROFILE") &&
+                              std::string(std::getenv("TRIT_CUDA_PROFILE")) !=
+                                  "0"
+                          ? new Profile
+                          : nullptr;
+  return p;
+}
+
+double now() {
+  return std::chrono::duration<double>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void printProfile() {
+  Profile *p = profile();
+  if (!p)
+    return;
+  std::lock_guard<std::mutex> lock(p->mutex);
+  std::vector<std::pair<std::string, Profile::Entry>> rows(p->entries.begin(),
+                                                          p->entries.end());
+  std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+    return a.second.seconds > b.second.seconds;
+  });
+  double total = 0;
+  for (const auto &row : rows)
+    total += row.second.seconds;
+  std::fprintf(stderr, "trit CUDA profile: %.3f ms in %zu kinds of work\n",
+               total * 1e3, rows.size());
+  std::fprintf(stderr, "  %10s %8s %10s  %-22s %s\n", "total ms", "calls",
+               "us each", "grid x block", "kernel");
+  for (const auto &[name, e] : rows)
+    std::fprintf(stderr, "  %10.3f %8lld %10.1f  %-22s %s\n", e.seconds * 1e3,
+                 static_cast<long long>(e.calls), e.seconds * 1e6 / e.calls,
+                 e.shape.c_str(), name.c_str());
 }
 
 /// trit_cuda_set_device's choice; constant-initialized, so usable at any time.
@@ -262,6 +317,8 @@ void initialize() {
   if (CUresult r = d.streamCreate(&s.stream, kStreamNonBlocking))
     return record(describe("cuStreamCreate", r));
   s.ready = true;
+  if (profile())
+    std::atexit(printProfile);
 }
 
 /// Initializes once and makes the primary context current on this thread.
@@ -318,11 +375,22 @@ CUresult allocateLocked(State &s, size_t bytes, CUdeviceptr *ptr) {
   return s.driver.memAlloc(ptr, bytes);
 }
 
-/// Sizes round up to the granule; 0 bytes gets a block of its own too.
+/// Sizes round up to a size class: a multiple of the granule and of a
+/// quarter of the largest power of two below the size, so that four
+/// classes span each doubling (at most 25 % unused). Buffers that grow a
+/// little at every step (the KV cache) then reuse their cached block for
+/// many steps instead of calling cuMemAlloc, which synchronizes, each time.
+/// 0 bytes gets a block of its own too.
 bool roundUp(uint64_t bytes, size_t *rounded) {
-  if (bytes > SIZE_MAX - kGranule)
+  if (bytes > SIZE_MAX / 2)
     return false;
-  *rounded = bytes == 0 ? kGranule : (bytes + kGranule - 1) / kGranule * kGranule;
+  if (bytes <= kGranule) {
+    *rounded = kGranule;
+    return true;
+  }
+  size_t power = size_t(1) << (63 - __builtin_clzll(bytes));
+  size_t step = std::max(kGranule, power / 4);
+  *rounded = (bytes + step - 1) / step * step;
   return true;
 }
 
@@ -458,6 +526,10 @@ extern "C" void *mgpuModuleGetFunction(void *module, const char *name) {
                                        static_cast<CUmodule>(module), name))
     failInForwardPass(describe("cuModuleGetFunction", r) + " for kernel '" +
                       name + "'");
+  if (Profile *p = profile()) {
+    std::lock_guard<std::mutex> lock(p->mutex);
+    p->names.emplace(function, name);
+  }
   return function;
 }
 
@@ -484,10 +556,30 @@ extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX,
     if (CUresult r =
             d.funcSetAttribute(kernel, kFuncMaxDynamicSharedBytes, smem))
       failInForwardPass(describe("cuFuncSetAttribute", r));
+  Profile *p = profile();
+  double start = 0;
+  if (p) {
+    d.streamSynchronize(streamOf(stream));
+    start = now();
+  }
   if (CUresult r = d.launchKernel(kernel, gridX, gridY, gridZ, blockX, blockY,
                                   blockZ, smem < 0 ? 0 : smem,
                                   streamOf(stream), params, extra))
     failInForwardPass(describe("cuLaunchKernel", r));
+  if (p) {
+    if (CUresult r = d.streamSynchronize(streamOf(stream)))
+      failInForwardPass(describe("cuStreamSynchronize", r));
+    double seconds = now() - start;
+    std::lock_guard<std::mutex> lock(p->mutex);
+    auto name = p->names.find(function);
+    Profile::Entry &e =
+        p->entries[name == p->names.end() ? "?" : name->second];
+    ++e.calls;
+    e.seconds += seconds;
+    e.shape = std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
+              std::to_string(gridZ) + " " + std::to_string(blockX) + "x" +
+              std::to_string(blockY) + "x" + std::to_string(blockZ);
+  }
 }
 
 extern "C" void *mgpuStreamCreate(void) {
@@ -601,9 +693,25 @@ extern "C" void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
   const Driver &d = requireContext();
   // Unified addressing: any direction; host memory is pageable, so the call
   // returns once the host side is done with it.
+  Profile *p = profile();
+  double start = 0;
+  if (p) {
+    d.streamSynchronize(streamOf(stream));
+    start = now();
+  }
   if (CUresult r = d.memcpyAsync(devicePointer(dst), devicePointer(src),
                                  sizeBytes, streamOf(stream)))
     failInForwardPass(describe("cuMemcpyAsync", r));
+  if (p) {
+    if (CUresult r = d.streamSynchronize(streamOf(stream)))
+      failInForwardPass(describe("cuStreamSynchronize", r));
+    double seconds = now() - start;
+    std::lock_guard<std::mutex> lock(p->mutex);
+    Profile::Entry &e = p->entries["(memcpy)"];
+    ++e.calls;
+    e.seconds += seconds;
+    e.shape = std::to_string(sizeBytes) + " bytes";
+  }
 }
 
 extern "C" void mgpuMemset32(void *dst, unsigned int value, size_t count,

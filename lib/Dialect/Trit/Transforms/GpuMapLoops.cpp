@@ -12,10 +12,18 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::trit {
 #define GEN_PASS_DEF_TRITGPUMAPLOOPSPASS
@@ -55,6 +63,287 @@ LogicalResult mapSequential(scf::ParallelOp loop) {
       loop.getNumLoops(),
       dimMapping(loop.getContext(), gpu::Processor::Sequential));
   return gpu::setMappingAttr(loop, mapping);
+}
+
+
+/// Lanes that share one reduction (a warp).
+constexpr int64_t kLanes = 32;
+
+/// How the loop-carried value `index` of `loop` is combined, if it is a
+/// reduction: every iteration folds one value into it with the same
+/// associative, commutative operation (an arith op with the carried value
+/// as one operand, or a chain of nvvm.dot.accumulate.4way through their
+/// accumulator, which adds), and nothing else reads it.
+std::optional<gpu::AllReduceOperation> reductionKind(scf::ForOp loop,
+                                                     unsigned index) {
+  BlockArgument acc = loop.getRegionIterArgs()[index];
+  Value yielded = loop.getYieldedValues()[index];
+  if (!acc.hasOneUse())
+    return std::nullopt;
+  // acc -> dp4a -> dp4a -> ... -> yield, each result used once.
+  if (yielded.getDefiningOp<NVVM::DotAccumulate4WayOp>()) {
+    Value v = yielded;
+    while (auto dot = v.getDefiningOp<NVVM::DotAccumulate4WayOp>()) {
+      if (v != yielded && !v.hasOneUse())
+        return std::nullopt;
+      v = dot.getC();
+    }
+    if (v == acc)
+      return gpu::AllReduceOperation::ADD;
+    return std::nullopt;
+  }
+  Operation *def = yielded.getDefiningOp();
+  if (!def || def->getNumOperands() != 2 || def->getNumResults() != 1 ||
+      *acc.getUsers().begin() != def ||
+      (def->getOperand(0) != acc && def->getOperand(1) != acc))
+    return std::nullopt;
+  return llvm::TypeSwitch<Operation *,
+                          std::optional<gpu::AllReduceOperation>>(def)
+      .Case<arith::AddIOp, arith::AddFOp>(
+          [](auto) { return gpu::AllReduceOperation::ADD; })
+      .Case<arith::MulIOp>([](auto) { return gpu::AllReduceOperation::MUL; })
+      .Case<arith::MaximumFOp>(
+          [](auto) { return gpu::AllReduceOperation::MAXIMUMF; })
+      .Case<arith::MinimumFOp>(
+          [](auto) { return gpu::AllReduceOperation::MINIMUMF; })
+      .Case<arith::MaxNumFOp>(
+          [](auto) { return gpu::AllReduceOperation::MAXNUMF; })
+      .Case<arith::MinNumFOp>(
+          [](auto) { return gpu::AllReduceOperation::MINNUMF; })
+      .Case<arith::MaxSIOp>([](auto) { return gpu::AllReduceOperation::MAXSI; })
+      .Case<arith::MinSIOp>([](auto) { return gpu::AllReduceOperation::MINSI; })
+      .Case<arith::MaxUIOp>([](auto) { return gpu::AllReduceOperation::MAXUI; })
+      .Case<arith::MinUIOp>([](auto) { return gpu::AllReduceOperation::MINUI; })
+      .Case<arith::AndIOp>([](auto) { return gpu::AllReduceOperation::AND; })
+      .Case<arith::OrIOp>([](auto) { return gpu::AllReduceOperation::OR; })
+      .Case<arith::XOrIOp>([](auto) { return gpu::AllReduceOperation::XOR; })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+/// The value `kind` leaves unchanged, of `type`.
+Value identityOf(OpBuilder &b, Location loc, gpu::AllReduceOperation kind,
+                 Type type) {
+  using Op = gpu::AllReduceOperation;
+  if (auto f = dyn_cast<FloatType>(type)) {
+    const llvm::fltSemantics &sem = f.getFloatSemantics();
+    APFloat v = APFloat::getZero(sem);
+    if (kind == Op::MAXIMUMF || kind == Op::MAXNUMF)
+      v = APFloat::getInf(sem, /*Negative=*/true);
+    else if (kind == Op::MINIMUMF || kind == Op::MINNUMF)
+      v = APFloat::getInf(sem);
+    return arith::ConstantOp::create(b, loc, b.getFloatAttr(f, v));
+  }
+  unsigned width = type.getIntOrFloatBitWidth();
+  APInt v = APInt::getZero(width);
+  switch (kind) {
+  case Op::MUL:
+    v = APInt(width, 1);
+    break;
+  case Op::MAXSI:
+    v = APInt::getSignedMinValue(width);
+    break;
+  case Op::MINSI:
+    v = APInt::getSignedMaxValue(width);
+    break;
+  case Op::MINUI:
+  case Op::AND:
+    v = APInt::getAllOnes(width);
+    break;
+  default:
+    break;
+  }
+  return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
+}
+
+
+/// The buffer `value` views (through view-like ops).
+Value baseOf(Value value) {
+  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
+    value = view.getViewSource();
+  return value;
+}
+
+/// A reduction that linalg's lowering to loops carries in memory: `loop`'s
+/// body loads out[i], combines, and stores out[i] at the same loop-invariant
+/// indices, and touches the buffer nowhere else. Carries it in a register
+/// instead (load before the loop, an iter_arg, store after), which is the
+/// form splittableReduction recognizes. Returns the new loop, or null.
+scf::ForOp carryReductionInRegister(scf::ForOp loop) {
+  Block *body = loop.getBody();
+  for (Operation &op : body->without_terminator()) {
+    auto store = dyn_cast<memref::StoreOp>(&op);
+    if (!store)
+      continue;
+    auto invariant = [&](Value v) {
+      return !loop->isAncestor(v.getParentRegion()->getParentOp()) &&
+             v.getParentRegion() != &loop.getRegion();
+    };
+    if (!invariant(store.getMemRef()) ||
+        !llvm::all_of(store.getIndices(), invariant))
+      continue;
+    Value base = baseOf(store.getMemRef());
+    memref::LoadOp load;
+    bool clean = true;
+    loop->walk([&](Operation *nested) {
+      if (nested == store.getOperation())
+        return;
+      if (auto l = dyn_cast<memref::LoadOp>(nested);
+          l && l.getMemRef() == store.getMemRef() &&
+          l.getIndices() == store.getIndices() && l->getBlock() == body &&
+          l->isBeforeInBlock(store) && !load) {
+        load = l;
+        return;
+      }
+      for (Value operand : nested->getOperands())
+        if (isa<MemRefType>(operand.getType()) && baseOf(operand) == base)
+          clean = false;
+    });
+    if (!load || !clean)
+      continue;
+    IRRewriter rewriter(loop.getContext());
+    rewriter.setInsertionPoint(loop);
+    Value init = memref::LoadOp::create(rewriter, load.getLoc(),
+                                        store.getMemRef(), store.getIndices());
+    Value stored = store.getValueToStore();
+    FailureOr<LoopLikeOpInterface> replaced =
+        cast<LoopLikeOpInterface>(loop.getOperation())
+            .replaceWithAdditionalYields(
+                rewriter, ValueRange{init},
+                /*replaceInitOperandUsesInLoop=*/false,
+                [&](OpBuilder &, Location, ArrayRef<BlockArgument>) {
+                  return SmallVector<Value>{stored};
+                });
+    if (failed(replaced))
+      return nullptr;
+    auto newLoop = cast<scf::ForOp>(replaced->getOperation());
+    load.getResult().replaceAllUsesWith(newLoop.getRegionIterArgs().back());
+    rewriter.setInsertionPointAfter(newLoop);
+    memref::StoreOp::create(rewriter, store.getLoc(),
+                            newLoop.getResults().back(), store.getMemRef(),
+                            store.getIndices());
+    store.erase();
+    load.erase();
+    return newLoop;
+  }
+  return nullptr;
+}
+
+/// The one scf.for of `loop`'s body whose every carried value is a
+/// reduction, if the body is such a loop with straight-line code around it
+/// and the reduction is long enough (or of unknown length) to be worth a
+/// warp: what a linalg reduction and the dp4a BitLinear kernel become.
+scf::ForOp splittableReduction(scf::ParallelOp loop) {
+  if (loop.getNumResults() != 0)
+    return nullptr;
+  scf::ForOp reduction;
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (op.getNumRegions() == 0)
+      continue;
+    auto inner = dyn_cast<scf::ForOp>(&op);
+    if (!inner || reduction)
+      return nullptr;
+    reduction = inner;
+  }
+  if (!reduction)
+    return nullptr;
+  while (scf::ForOp carried = carryReductionInRegister(reduction))
+    reduction = carried;
+  if (reduction.getNumResults() == 0)
+    return nullptr;
+  bool writes = reduction->walk([](Operation *op) {
+                          if (isa<scf::ParallelOp, memref::StoreOp>(op))
+                            return WalkResult::interrupt();
+                          return WalkResult::advance();
+                        })
+                    .wasInterrupted();
+  if (writes)
+    return nullptr;
+  for (unsigned i = 0; i < reduction.getNumResults(); ++i)
+    if (!reductionKind(reduction, i))
+      return nullptr;
+  std::optional<int64_t> trips = reduction.getStaticTripCount()
+                                     ? std::optional<int64_t>(
+                                           reduction.getStaticTripCount()
+                                               ->getSExtValue())
+                                     : std::nullopt;
+  if (trips && *trips < 2 * kLanes)
+    return nullptr;
+  return reduction;
+}
+
+/// `loop` with one more, innermost, dimension of kLanes lanes that share
+/// its reduction: lane l takes iterations l, l + 32, ...; gpu.subgroup_reduce
+/// combines the lanes' partial results, and the loop's initial value joins
+/// last. Integer reductions give the same result; a float sum is added in
+/// another order (max and min are exact).
+scf::ParallelOp splitAcrossLanes(scf::ParallelOp loop, scf::ForOp reduction) {
+  OpBuilder b(loop);
+  Location loc = loop.getLoc();
+  SmallVector<Value> lbs(loop.getLowerBound()), ubs(loop.getUpperBound()),
+      steps(loop.getStep());
+  lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
+  ubs.push_back(arith::ConstantIndexOp::create(b, loc, kLanes));
+  steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
+  auto split = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
+  IRMapping map;
+  for (auto [from, to] :
+       llvm::zip(loop.getInductionVars(), split.getInductionVars()))
+    map.map(from, to);
+  Value lane = split.getInductionVars().back();
+  b.setInsertionPoint(split.getBody()->getTerminator());
+  for (Operation &op : loop.getBody()->without_terminator()) {
+    if (&op != reduction.getOperation()) {
+      b.clone(op, map);
+      continue;
+    }
+    Value lb = map.lookupOrDefault(reduction.getLowerBound());
+    Value ub = map.lookupOrDefault(reduction.getUpperBound());
+    Value step = map.lookupOrDefault(reduction.getStep());
+    Value start = arith::AddIOp::create(
+        b, loc, lb, arith::MulIOp::create(b, loc, lane, step));
+    Value stride = arith::MulIOp::create(
+        b, loc, step, arith::ConstantIndexOp::create(b, loc, kLanes));
+    SmallVector<gpu::AllReduceOperation> kinds;
+    SmallVector<Value> identities;
+    for (unsigned i = 0; i < reduction.getNumResults(); ++i) {
+      kinds.push_back(*reductionKind(reduction, i));
+      identities.push_back(identityOf(b, loc, kinds.back(),
+                                      reduction.getResult(i).getType()));
+    }
+    auto partial = scf::ForOp::create(b, loc, start, ub, stride, identities);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      Block *body = partial.getBody();
+      if (!body->empty())
+        body->getTerminator()->erase();
+      b.setInsertionPointToEnd(body);
+      map.map(reduction.getInductionVar(), partial.getInductionVar());
+      for (auto [from, to] : llvm::zip(reduction.getRegionIterArgs(),
+                                       partial.getRegionIterArgs()))
+        map.map(from, to);
+      for (Operation &inner : reduction.getBody()->getOperations())
+        b.clone(inner, map);
+    }
+    for (unsigned i = 0; i < reduction.getNumResults(); ++i) {
+      Value all = gpu::SubgroupReduceOp::create(b, loc, partial.getResult(i),
+                                                kinds[i], /*uniform=*/true);
+      Value init = map.lookupOrDefault(reduction.getInitArgs()[i]);
+      Value yielded = reduction.getYieldedValues()[i];
+      Value combined;
+      if (yielded.getDefiningOp<NVVM::DotAccumulate4WayOp>()) {
+        combined = arith::AddIOp::create(b, loc, init, all);
+      } else {
+        Operation *def = yielded.getDefiningOp();
+        OperationState state(loc, def->getName().getIdentifier(),
+                             ValueRange{init, all}, def->getResultTypes(),
+                             def->getAttrs());
+        combined = b.create(state)->getResult(0);
+      }
+      map.map(reduction.getResult(i), combined);
+    }
+  }
+  loop.erase();
+  return split;
 }
 
 struct TritGpuMapLoopsPass
@@ -130,6 +419,39 @@ struct TritGpuMapLoopsPass
           return signalPassFailure();
         continue;
       }
+      // A reduction as the body: a warp per output, its lanes splitting
+      // the reduction; thread x is the lane, thread y the innermost
+      // dimension.
+      if (scf::ForOp reduction = splittableReduction(loop)) {
+        scf::ParallelOp split = splitAcrossLanes(loop, reduction);
+        unsigned splitRank = split.getNumLoops();
+        SmallVector<int64_t> sizes(splitRank, 1);
+        sizes[splitRank - 1] = kLanes;
+        sizes[splitRank - 2] = std::max<int64_t>(1, blockSize / kLanes);
+        auto [outer, inner] =
+            scf::tileParallelLoop(split, sizes, /*noMinMaxBounds=*/true);
+        static constexpr gpu::Processor splitBlocks[] = {
+            gpu::Processor::BlockX, gpu::Processor::BlockY,
+            gpu::Processor::BlockZ};
+        SmallVector<gpu::ParallelLoopDimMappingAttr> outerMapping,
+            innerMapping;
+        for (unsigned d = 0; d < splitRank; ++d) {
+          bool isLane = d == splitRank - 1;
+          unsigned fromInnermost = isLane ? 0 : splitRank - 2 - d;
+          outerMapping.push_back(dimMapping(
+              ctx, isLane || fromInnermost >= 3 ? gpu::Processor::Sequential
+                                                : splitBlocks[fromInnermost]));
+          innerMapping.push_back(dimMapping(
+              ctx, isLane ? gpu::Processor::ThreadX
+                   : d == splitRank - 2 ? gpu::Processor::ThreadY
+                                        : gpu::Processor::Sequential));
+        }
+        if (failed(gpu::setMappingAttr(outer, outerMapping)) ||
+            failed(gpu::setMappingAttr(inner, innerMapping)) ||
+            failed(mapNested(inner)))
+          return signalPassFailure();
+        continue;
+      }
       SmallVector<int64_t> tileSizes(rank, 1);
       tileSizes.back() = blockSize;
       auto [outer, inner] =
@@ -152,6 +474,15 @@ struct TritGpuMapLoopsPass
           failed(mapNested(inner)))
         return signalPassFailure();
     }
+    if (failed(lowerSubgroupReductions()))
+      return signalPassFailure();
+  }
+
+  /// gpu.subgroup_reduce as warp shuffles, which every NVVM target has.
+  LogicalResult lowerSubgroupReductions() {
+    RewritePatternSet patterns(&getContext());
+    populateGpuLowerSubgroupReduceToShufflePatterns(patterns, kLanes);
+    return applyPatternsGreedily(getOperation(), std::move(patterns));
   }
 
   /// Parallel loops nested in a mapped one run sequentially in its thread.

@@ -586,16 +586,60 @@ public:
     return forall.getResult(0);
   }
 
+  /// `xq` ([M, kPad] i8) as little-endian 32-bit words [M, kPad / 4]: four
+  /// consecutive activations per word, what one dp4a takes.
+  Value packWords(Value xq) {
+    auto type = cast<RankedTensorType>(xq.getType());
+    int64_t words = type.getDimSize(1) / 4;
+    Value empty = tensor::EmptyOp::create(
+        b, loc, ArrayRef<OpFoldResult>{mixedDim(xq, 0), b.getIndexAttr(words)},
+        b.getI32Type());
+    AffineMap id = b.getMultiDimIdentityMap(2);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{empty.getType()}, ValueRange{},
+               ValueRange{empty}, ArrayRef<AffineMap>{id},
+               SmallVector<utils::IteratorType>(2,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location nloc, ValueRange) {
+                 Value m = linalg::IndexOp::create(nb, nloc, 0);
+                 Value w = linalg::IndexOp::create(nb, nloc, 1);
+                 Value k0 = arith::MulIOp::create(
+                     nb, nloc, w, arith::ConstantIndexOp::create(nb, nloc, 4));
+                 Value word;
+                 for (int64_t j = 0; j < 4; ++j) {
+                   Value k = arith::AddIOp::create(
+                       nb, nloc, k0,
+                       arith::ConstantIndexOp::create(nb, nloc, j));
+                   Value byte =
+                       tensor::ExtractOp::create(nb, nloc, xq, ValueRange{m, k});
+                   Value ext =
+                       arith::ExtUIOp::create(nb, nloc, nb.getI32Type(), byte);
+                   if (j)
+                     ext = arith::ShLIOp::create(
+                         nb, nloc, ext,
+                         arith::ConstantOp::create(
+                             nb, nloc, nb.getI32IntegerAttr(8 * j)));
+                   word = word ? arith::OrIOp::create(nb, nloc, word, ext)
+                                     .getResult()
+                               : ext;
+                 }
+                 linalg::YieldOp::create(nb, nloc, word);
+               })
+        .getResult(0);
+  }
+
   /// The GPU kernel (kernel=dp4a, i2 only): an scf.forall over every
-  /// (token, output feature) pair, which the GPU pipeline maps to threads.
-  /// Each walks its weight row 4 bytes at a time: the 32-bit word holds,
-  /// for each slot i, the codes (w + 1) of 4 consecutive weights at bits
-  /// 2i of each byte, masked out with 0x03030303 and multiplied with the 4
-  /// int8 activations they meet by one `dp4a` (nvvm.dot.accumulate.4way,
-  /// unsigned x signed). The token's activation sum is subtracted once and
-  /// the int32 result rescaled as the CPU kernels do (acc * g / s).
+  /// (token, output feature) pair, which the GPU pipeline maps to a warp
+  /// each (trit-gpu-map-loops splits the reduction across its lanes). It
+  /// walks the weight row a 32-bit word at a time (`ops.weight` is
+  /// [N, bytes / 4] i32, `ops.xq16` the activations as words [M, kPad / 4]):
+  /// the word holds, for each slot i, the codes (w + 1) of 4 consecutive
+  /// weights at bits 2i of its bytes, masked out with 0x03030303 and
+  /// multiplied with the 4 int8 activations they meet by one dp4a
+  /// (nvvm.dot.accumulate.4way, unsigned x signed); a second dp4a with
+  /// 0x01010101 sums the activations, which is subtracted at the end. The
+  /// int32 result is rescaled as the CPU kernels do (acc * g / s).
   Value dp4aKernel(const KernelOperands &ops) {
-    Value m = dimOf(ops.xq16, 0);
     OpFoldResult mSize = mixedDim(ops.xq16, 0);
     Type outElem = ops.scale ? Type(b.getF32Type()) : Type(b.getI32Type());
     Value empty = tensor::EmptyOp::create(
@@ -603,7 +647,6 @@ public:
     auto forall = scf::ForallOp::create(
         b, loc, ArrayRef<OpFoldResult>{mSize, b.getIndexAttr(ops.n)},
         ValueRange{empty}, std::nullopt);
-    (void)m;
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(forall.getBody());
     Value token = forall.getInductionVars()[0];
@@ -612,63 +655,51 @@ public:
     Type i32 = b.getI32Type();
     auto v4i8 = VectorType::get({4}, b.getI8Type());
     auto i32c = [&](uint32_t v) {
-      return arith::ConstantOp::create(b, loc,
-                                       b.getI32IntegerAttr(static_cast<int32_t>(v)));
+      return arith::ConstantOp::create(
+          b, loc, b.getI32IntegerAttr(static_cast<int32_t>(v)));
     };
-    // Four bytes of `t` at [r, c..c+3] as one little-endian i32.
-    auto word = [&](Value t, Value r, Value c) {
-      Value w;
-      for (int64_t j = 0; j < 4; ++j) {
-        Value cj = arith::AddIOp::create(b, loc, c, index(j));
-        Value byte = tensor::ExtractOp::create(b, loc, t, ValueRange{r, cj});
-        Value ext = arith::ExtUIOp::create(b, loc, i32, byte);
-        if (j)
-          ext = arith::ShLIOp::create(b, loc, ext, i32c(8 * j));
-        w = w ? arith::OrIOp::create(b, loc, w, ext).getResult() : ext;
-      }
-      return w;
-    };
+    auto unsignedBytes = NVVM::DotAccumulateTypeAttr::get(
+        b.getContext(), NVVM::DotAccumulateType::UNSIGNED);
+    auto signedBytes = NVVM::DotAccumulateTypeAttr::get(
+        b.getContext(), NVVM::DotAccumulateType::SIGNED);
     const int64_t wordsPerBlock = kLanes / 4;
     Value zero = i32c(0);
     Value mask = i32c(0x03030303u);
+    Value ones = LLVM::BitcastOp::create(b, loc, v4i8, i32c(0x01010101u));
     auto loop = scf::ForOp::create(
         b, loc, index(0), index(ops.blocks * wordsPerBlock), index(1),
-        ValueRange{zero},
+        ValueRange{zero, zero},
         [&](OpBuilder &, Location, Value q, ValueRange iter) {
-          Value acc = iter[0];
-          Value byteCol = arith::MulIOp::create(b, loc, q, index(4));
-          Value packed = word(ops.weight, row, byteCol);
-          // Word q of block bq = q / 16 starts at byte j0 = 4 (q % 16); slot
-          // i of it holds weights k = 256 bq + 64 i + j0 .. + 3.
+          Value acc = iter[0], sum = iter[1];
+          Value packed =
+              tensor::ExtractOp::create(b, loc, ops.weight, ValueRange{row, q});
+          // Word q of block bq = q / 16 holds, in slot i, the weights
+          // k = 256 bq + 64 i + 4 (q % 16) .. + 3: activation word
+          // 64 bq + 16 i + q % 16.
           Value block = arith::DivUIOp::create(b, loc, q, index(wordsPerBlock));
-          Value j0 = arith::MulIOp::create(
-              b, loc, arith::RemUIOp::create(b, loc, q, index(wordsPerBlock)),
-              index(4));
-          Value blockStart = arith::MulIOp::create(
-              b, loc, block, index(kLanes * 4));
+          Value within = arith::RemUIOp::create(b, loc, q, index(wordsPerBlock));
+          Value first = arith::AddIOp::create(
+              b, loc, arith::MulIOp::create(b, loc, block, index(kLanes)),
+              within);
           for (int64_t i = 0; i < 4; ++i) {
             Value codes = arith::AndIOp::create(
                 b, loc, arith::ShRUIOp::create(b, loc, packed, i32c(2 * i)),
                 mask);
-            Value k0 = arith::AddIOp::create(
-                b, loc, arith::AddIOp::create(b, loc, blockStart, j0),
-                index(kLanes * i));
-            Value x = word(ops.xq16, token, k0);
-            Value codeBytes = LLVM::BitcastOp::create(b, loc, v4i8, codes);
+            Value column = arith::AddIOp::create(b, loc, first,
+                                                 index(wordsPerBlock * i));
+            Value x = tensor::ExtractOp::create(b, loc, ops.xq16,
+                                                ValueRange{token, column});
             Value xBytes = LLVM::BitcastOp::create(b, loc, v4i8, x);
             acc = NVVM::DotAccumulate4WayOp::create(
-                b, loc, i32, codeBytes,
-                NVVM::DotAccumulateTypeAttr::get(b.getContext(),
-                                                 NVVM::DotAccumulateType::UNSIGNED),
-                xBytes,
-                NVVM::DotAccumulateTypeAttr::get(b.getContext(),
-                                                 NVVM::DotAccumulateType::SIGNED),
-                acc);
+                b, loc, i32, LLVM::BitcastOp::create(b, loc, v4i8, codes),
+                unsignedBytes, xBytes, signedBytes, acc);
+            sum = NVVM::DotAccumulate4WayOp::create(
+                b, loc, i32, ones, unsignedBytes, xBytes, signedBytes, sum);
           }
-          scf::YieldOp::create(b, loc, acc);
+          scf::YieldOp::create(b, loc, ValueRange{acc, sum});
         });
-    Value sum = tensor::ExtractOp::create(b, loc, ops.sumX, ValueRange{token});
-    Value result = arith::SubIOp::create(b, loc, loop.getResult(0), sum);
+    Value result = arith::SubIOp::create(b, loc, loop.getResult(0),
+                                         loop.getResult(1));
     if (ops.scale) {
       // y = acc * g / s, in this order (design.md section 1).
       Value s = tensor::ExtractOp::create(b, loc, ops.scale, ValueRange{token});
@@ -738,17 +769,24 @@ private:
 /// A constant weight re-created without its #trit.packed encoding (sharing
 /// the same data), so that nothing of the trit dialect outlives this pass;
 /// any other weight as it is.
-Value withoutEncoding(OpBuilder &b, Value weight) {
+Value withoutEncoding(OpBuilder &b, Value weight, bool asWords = false) {
   auto constant = weight.getDefiningOp<arith::ConstantOp>();
   if (!constant)
     return weight;
   auto type = cast<RankedTensorType>(weight.getType());
   auto plain = RankedTensorType::get(type.getShape(), type.getElementType());
+  // The same bytes as little-endian 32-bit words [rows, bytes / 4] (rows
+  // are whole 64-byte blocks), for the dp4a kernel's word loads.
+  if (asWords)
+    plain = RankedTensorType::get({type.getDimSize(0), type.getDimSize(1) / 4},
+                                  b.getI32Type());
   TypedAttr value;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
     value = DenseResourceElementsAttr::get(plain, resource.getRawHandle());
   else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
-    value = dense.reshape(plain);
+    value = asWords ? DenseElementsAttr::getFromRawBuffer(plain,
+                                                          dense.getRawData())
+                    : dense.reshape(plain);
   else
     return weight;
   OpBuilder::InsertionGuard guard(b);
@@ -873,7 +911,10 @@ struct TritTileBitLinearPass
     FunctionType fnType = kernelFn.getFunctionType();
     if (x2d.getType() != fnType.getInput(0))
       x2d = tensor::CastOp::create(b, loc, fnType.getInput(0), x2d);
-    Value plainWeight = withoutEncoding(b, weight);
+    if (kind == KernelKind::Dp4a && !weight.getDefiningOp<arith::ConstantOp>())
+      return op->emitOpError("the dp4a kernel needs a constant weight");
+    Value plainWeight =
+        withoutEncoding(b, weight, /*asWords=*/kind == KernelKind::Dp4a);
     if (plainWeight.getType() != fnType.getInput(1))
       plainWeight =
           tensor::CastOp::create(b, loc, fnType.getInput(1), plainWeight);
@@ -920,7 +961,11 @@ struct TritTileBitLinearPass
                                : Type(IntegerType::get(ctx, 32));
     SmallVector<Type> inputs = {
         RankedTensorType::get({ShapedType::kDynamic, k}, inElem),
-        RankedTensorType::get({n, bytesPerRow}, IntegerType::get(ctx, 8))};
+        kind == KernelKind::Dp4a
+            ? RankedTensorType::get({n, bytesPerRow / 4},
+                                    IntegerType::get(ctx, 32))
+            : RankedTensorType::get({n, bytesPerRow},
+                                    IntegerType::get(ctx, 8))};
     if (isBitLinear)
       inputs.push_back(Float32Type::get(ctx));
     Type result = RankedTensorType::get({ShapedType::kDynamic, n}, outElem);
@@ -936,8 +981,11 @@ struct TritTileBitLinearPass
     Type lane = kind == KernelKind::AddSub ? b.getI16Type() : b.getI8Type();
     auto [xq, scale] =
         lowering.paddedActivations(entry->getArgument(0), kPad, lane);
+    // (the dp4a kernel sums each token's activations as it goes)
     Value sumX =
-        kind == KernelKind::AddSub ? Value() : lowering.tokenSums(xq);
+        kind == KernelKind::Dot ? lowering.tokenSums(xq) : Value();
+    if (kind == KernelKind::Dp4a)
+      xq = lowering.packWords(xq);
     Lowering::KernelOperands ops{kind,    layout,
                                  xq,      sumX,
                                  nullptr, nullptr,
