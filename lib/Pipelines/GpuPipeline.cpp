@@ -36,6 +36,13 @@ void mlir::trit::buildTritGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createTritDecomposeAggregatesPass());
+  // Chains of elementwise ops and broadcasts (RoPE, residual adds, the
+  // FFN's activation, the norms' scaling, quantization's steps) as one loop
+  // nest each: one kernel, not one per op. Named ops become linalg.generic
+  // first, which is what the fusion takes.
+  pm.addNestedPass<func::FuncOp>(createLinalgGeneralizeNamedOpsPass());
+  pm.addPass(createLinalgElementwiseOpFusionPass());
+  pm.addPass(createCanonicalizerPass());
 
   // Buffers, as on the CPU, but no deallocation pipeline: trit-gpu-host-
   // buffers frees each function's device buffers when it returns.

@@ -84,6 +84,54 @@ public:
     return dimOf(tensor, dim);
   }
 
+  /// max |x| over the last dimension of `x` (any rank >= 1), per token.
+  Value absmax(Value x) {
+    auto xType = cast<RankedTensorType>(x.getType());
+    int64_t rank = xType.getRank();
+    MLIRContext *ctx = b.getContext();
+    SmallVector<OpFoldResult> tokenSizes;
+    for (int64_t d = 0; d < rank - 1; ++d)
+      tokenSizes.push_back(mixedDim(x, d));
+    Value empty = tensor::EmptyOp::create(b, loc, tokenSizes, b.getF32Type());
+    Value init = linalg::FillOp::create(b, loc, f32(0.0f), empty).getResult(0);
+    AffineMap full = AffineMap::getMultiDimIdentityMap(rank, ctx);
+    AffineMap tokens = full.dropResult(rank - 1);
+    SmallVector<utils::IteratorType> reduceIters(rank,
+                                                 utils::IteratorType::parallel);
+    reduceIters.back() = utils::IteratorType::reduction;
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{init.getType()}, ValueRange{x},
+               ValueRange{init}, ArrayRef<AffineMap>{full, tokens},
+               reduceIters,
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value abs = math::AbsFOp::create(nb, nloc, args[0]);
+                 Value max = arith::MaximumFOp::create(nb, nloc, args[1], abs);
+                 linalg::YieldOp::create(nb, nloc, max);
+               })
+        .getResult(0);
+  }
+
+  /// The per-token scale 127 / max(amax, 1e-5), in the contract's order.
+  static Value scaleOf(OpBuilder &nb, Location nloc, Value amax) {
+    Value floor =
+        arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(1e-5f));
+    Value c127 = arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(127.0f));
+    Value clipped = arith::MaximumFOp::create(nb, nloc, amax, floor);
+    return arith::DivFOp::create(nb, nloc, c127, clipped);
+  }
+
+  /// `v` * `s` rounded half to even and clamped to int8, as `qType`.
+  static Value quantizeValue(OpBuilder &nb, Location nloc, Value v, Value s,
+                             Type qType) {
+    Value lo = arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(-128.0f));
+    Value hi = arith::ConstantOp::create(nb, nloc, nb.getF32FloatAttr(127.0f));
+    Value scaled = arith::MulFOp::create(nb, nloc, v, s);
+    Value rounded = math::RoundEvenOp::create(nb, nloc, scaled);
+    Value clamped = arith::MinimumFOp::create(
+        nb, nloc, arith::MaximumFOp::create(nb, nloc, rounded, lo), hi);
+    return arith::FPToSIOp::create(nb, nloc, qType, clamped);
+  }
+
   /// Per-token absmax quantization of `x` (any rank >= 1) following the
   /// numerics contract. The quantized values are written, converted to
   /// `qType`, into `dest` (same leading shape as `x`; its last dimension may
@@ -93,32 +141,11 @@ public:
     int64_t rank = xType.getRank();
     MLIRContext *ctx = b.getContext();
 
-    SmallVector<OpFoldResult> tokenSizes;
-    SmallVector<Value> dynTokenSizes;
-    for (int64_t d = 0; d < rank - 1; ++d)
-      tokenSizes.push_back(mixedDim(x, d));
-    Value zero = f32(0.0f);
-    Value scaleEmpty =
-        tensor::EmptyOp::create(b, loc, tokenSizes, b.getF32Type());
-    Value amaxInit =
-        linalg::FillOp::create(b, loc, zero, scaleEmpty).getResult(0);
-
+    Value amax = absmax(x);
+    Value scaleEmpty = tensor::EmptyOp::create(
+        b, loc, tensor::getMixedSizes(b, loc, amax), b.getF32Type());
     AffineMap full = AffineMap::getMultiDimIdentityMap(rank, ctx);
     AffineMap tokens = full.dropResult(rank - 1);
-    SmallVector<utils::IteratorType> reduceIters(rank,
-                                                 utils::IteratorType::parallel);
-    reduceIters.back() = utils::IteratorType::reduction;
-    Value amax =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{amaxInit.getType()}, ValueRange{x},
-            ValueRange{amaxInit}, ArrayRef<AffineMap>{full, tokens},
-            reduceIters,
-            [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value abs = math::AbsFOp::create(nb, nloc, args[0]);
-              Value max = arith::MaximumFOp::create(nb, nloc, args[1], abs);
-              linalg::YieldOp::create(nb, nloc, max);
-            })
-            .getResult(0);
 
     AffineMap tokenId = AffineMap::getMultiDimIdentityMap(rank - 1, ctx);
     SmallVector<utils::IteratorType> tokenIters(rank - 1,
@@ -129,13 +156,7 @@ public:
             ValueRange{scaleEmpty}, ArrayRef<AffineMap>{tokenId, tokenId},
             tokenIters,
             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value floor = arith::ConstantOp::create(
-                  nb, nloc, nb.getF32FloatAttr(1e-5f));
-              Value c127 = arith::ConstantOp::create(
-                  nb, nloc, nb.getF32FloatAttr(127.0f));
-              Value clipped = arith::MaximumFOp::create(nb, nloc, args[0], floor);
-              Value s = arith::DivFOp::create(nb, nloc, c127, clipped);
-              linalg::YieldOp::create(nb, nloc, s);
+              linalg::YieldOp::create(nb, nloc, scaleOf(nb, nloc, args[0]));
             })
             .getResult(0);
 
@@ -147,17 +168,8 @@ public:
             ValueRange{dest}, ArrayRef<AffineMap>{full, tokens, full},
             allParallel,
             [&](OpBuilder &nb, Location nloc, ValueRange args) {
-              Value lo = arith::ConstantOp::create(
-                  nb, nloc, nb.getF32FloatAttr(-128.0f));
-              Value hi = arith::ConstantOp::create(
-                  nb, nloc, nb.getF32FloatAttr(127.0f));
-              Value scaled = arith::MulFOp::create(nb, nloc, args[0], args[1]);
-              Value rounded = math::RoundEvenOp::create(nb, nloc, scaled);
-              Value clamped = arith::MinimumFOp::create(
-                  nb, nloc, arith::MaximumFOp::create(nb, nloc, rounded, lo),
-                  hi);
-              Value q = arith::FPToSIOp::create(nb, nloc, qType, clamped);
-              linalg::YieldOp::create(nb, nloc, q);
+              linalg::YieldOp::create(
+                  nb, nloc, quantizeValue(nb, nloc, args[0], args[1], qType));
             })
             .getResult(0);
     return {quantized, scale};
@@ -586,6 +598,62 @@ public:
     return forall.getResult(0);
   }
 
+  /// dp4a: the activations `x` ([M, K] f32) quantized per token and packed
+  /// four to a little-endian 32-bit word, zero beyond K: [M, kPad / 4] i32,
+  /// in one loop nest that computes each token's scale from `amax` as
+  /// quantize() does (the same values, bit for bit).
+  Value quantizedWords(Value x, Value amax, int64_t kPad) {
+    auto type = cast<RankedTensorType>(x.getType());
+    int64_t k = type.getDimSize(1);
+    int64_t words = kPad / 4;
+    Value empty = tensor::EmptyOp::create(
+        b, loc, ArrayRef<OpFoldResult>{mixedDim(x, 0), b.getIndexAttr(words)},
+        b.getI32Type());
+    MLIRContext *ctx = b.getContext();
+    AffineMap id = AffineMap::getMultiDimIdentityMap(2, ctx);
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{empty.getType()}, ValueRange{amax},
+               ValueRange{empty}, ArrayRef<AffineMap>{id.dropResult(1), id},
+               SmallVector<utils::IteratorType>(2,
+                                                utils::IteratorType::parallel),
+               [&](OpBuilder &nb, Location nloc, ValueRange args) {
+                 Value s = scaleOf(nb, nloc, args[0]);
+                 Value m = linalg::IndexOp::create(nb, nloc, 0);
+                 Value w = linalg::IndexOp::create(nb, nloc, 1);
+                 Value k0 = arith::MulIOp::create(
+                     nb, nloc, w, arith::ConstantIndexOp::create(nb, nloc, 4));
+                 Value last = arith::ConstantIndexOp::create(nb, nloc, k - 1);
+                 Value zero8 = arith::ConstantOp::create(
+                     nb, nloc, nb.getI8IntegerAttr(0));
+                 Value word;
+                 for (int64_t j = 0; j < 4; ++j) {
+                   Value kj = arith::AddIOp::create(
+                       nb, nloc, k0,
+                       arith::ConstantIndexOp::create(nb, nloc, j));
+                   // Past K (the last block's padding): 0, read in bounds.
+                   Value inside = arith::CmpIOp::create(
+                       nb, nloc, arith::CmpIPredicate::ule, kj, last);
+                   Value at = arith::MinUIOp::create(nb, nloc, kj, last);
+                   Value v =
+                       tensor::ExtractOp::create(nb, nloc, x, ValueRange{m, at});
+                   Value q = quantizeValue(nb, nloc, v, s, nb.getI8Type());
+                   q = arith::SelectOp::create(nb, nloc, inside, q, zero8);
+                   Value ext =
+                       arith::ExtUIOp::create(nb, nloc, nb.getI32Type(), q);
+                   if (j)
+                     ext = arith::ShLIOp::create(
+                         nb, nloc, ext,
+                         arith::ConstantOp::create(
+                             nb, nloc, nb.getI32IntegerAttr(8 * j)));
+                   word = word ? arith::OrIOp::create(nb, nloc, word, ext)
+                                     .getResult()
+                               : ext;
+                 }
+                 linalg::YieldOp::create(nb, nloc, word);
+               })
+        .getResult(0);
+  }
+
   /// `xq` ([M, kPad] i8) as little-endian 32-bit words [M, kPad / 4]: four
   /// consecutive activations per word, what one dp4a takes.
   Value packWords(Value xq) {
@@ -701,8 +769,11 @@ public:
     Value result = arith::SubIOp::create(b, loc, loop.getResult(0),
                                          loop.getResult(1));
     if (ops.scale) {
-      // y = acc * g / s, in this order (design.md section 1).
-      Value s = tensor::ExtractOp::create(b, loc, ops.scale, ValueRange{token});
+      // y = acc * g / s, in this order (design.md section 1); ops.scale
+      // holds the token's absmax here.
+      Value s = scaleOf(
+          b, loc,
+          tensor::ExtractOp::create(b, loc, ops.scale, ValueRange{token}));
       Value f = arith::SIToFPOp::create(b, loc, b.getF32Type(), result);
       f = arith::MulFOp::create(b, loc, f, ops.g);
       result = arith::DivFOp::create(b, loc, f, s);
@@ -979,13 +1050,20 @@ struct TritTileBitLinearPass
     int64_t blocks = bytesPerRow / kLanes;
     int64_t kPad = blocks * kLanes * valuesPerByte(layout);
     Type lane = kind == KernelKind::AddSub ? b.getI16Type() : b.getI8Type();
-    auto [xq, scale] =
-        lowering.paddedActivations(entry->getArgument(0), kPad, lane);
+    Value xq, scale;
+    if (kind == KernelKind::Dp4a && isBitLinear) {
+      // Scale and quantized words from the absmax, in two loop nests.
+      scale = lowering.absmax(entry->getArgument(0));
+      xq = lowering.quantizedWords(entry->getArgument(0), scale, kPad);
+    } else {
+      std::tie(xq, scale) =
+          lowering.paddedActivations(entry->getArgument(0), kPad, lane);
+      if (kind == KernelKind::Dp4a)
+        xq = lowering.packWords(xq);
+    }
     // (the dp4a kernel sums each token's activations as it goes)
     Value sumX =
         kind == KernelKind::Dot ? lowering.tokenSums(xq) : Value();
-    if (kind == KernelKind::Dp4a)
-      xq = lowering.packWords(xq);
     Lowering::KernelOperands ops{kind,    layout,
                                  xq,      sumX,
                                  nullptr, nullptr,
