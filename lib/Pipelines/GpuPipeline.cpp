@@ -107,6 +107,8 @@ void mlir::trit::buildTritGpuHostToLLVMPipeline(
   // Launches, copies and allocations in stream order, one wait at the end
   // (gpu-to-llvm lowers only their async forms).
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  // One stream: only the entry points wait for the GPU.
+  pm.addPass(createTritGpuStreamOrderPass());
   pm.addPass(createGpuToLLVMConversionPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertToLLVMPass());

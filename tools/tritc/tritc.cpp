@@ -449,11 +449,14 @@ int main(int argc, char **argv) {
     gpu.kernelConstantBytes = weightsMinBytes;
     std::string toolkit = trit::findCudaToolkit();
     gpu.toolkit = toolkit;
-    // A cubin where ptxas is found; PTX, which the driver compiles at load,
-    // elsewhere.
-    gpu.format = emit == Emit::Ptx ? "isa"
-                 : emit == Emit::Cubin || !toolkit.empty() ? "bin"
-                                                           : "isa";
+    // A lib or exe embeds a fatbin where the CUDA toolkit is found: the
+    // cubin for --gpu-arch and its PTX, which the driver compiles for
+    // newer GPUs (an sm_80 cubin alone does not run on an sm_90 GPU); PTX
+    // alone elsewhere.
+    gpu.format = emit == Emit::Ptx     ? "isa"
+                 : emit == Emit::Cubin ? "bin"
+                 : !toolkit.empty()    ? "fatbin"
+                                       : "isa";
     if (emit == Emit::Cubin && toolkit.empty())
       return fail("--emit=cubin needs the CUDA toolkit's ptxas (not on PATH "
                   "or in /usr/local/cuda/bin)");
@@ -472,6 +475,24 @@ int main(int argc, char **argv) {
         os << objects.front();
         return success();
       });
+    }
+    // Without the toolkit, its libdevice is not linked either: PTX that
+    // calls a libdevice function (__nv_expf, ...) would fail to load.
+    if (toolkit.empty()) {
+      llvm::SmallVector<std::string> missing;
+      for (const std::string &object : trit::gpuBinaryObjects(*module))
+        for (llvm::StringRef line : llvm::split(object, '\n'))
+          if (line.contains(".extern .func") && line.contains("__nv_"))
+            missing.push_back(
+                line.substr(line.find("__nv_")).take_while([](char c) {
+                  return llvm::isAlnum(c) || c == '_';
+                }).str());
+      if (!missing.empty())
+        return fail("the kernels call libdevice's " +
+                    llvm::join(missing, ", ") +
+                    ", which comes with the CUDA toolkit (nvvm/libdevice); "
+                    "no toolkit was found (ptxas on PATH or in "
+                    "/usr/local/cuda/bin), so the PTX would not load");
     }
     if (failed(trit::runGpuHostToLLVMPipeline(*module, gpu, error, timing)))
       return stageError();

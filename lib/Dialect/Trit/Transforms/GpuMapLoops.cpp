@@ -66,6 +66,18 @@ LogicalResult mapSequential(scf::ParallelOp loop) {
 }
 
 
+/// The block dimensions the tile loop's `rank` dimensions take, from the
+/// innermost out. Blocks y and z take at most 65535, x 2^31 - 1: a single
+/// dimension takes x; of several, the innermost (whose tiles are few, the
+/// row of a table) takes y, the next (tokens, heads, a table's rows) x, the
+/// third z.
+const gpu::Processor *blockOrder(unsigned rank) {
+  static constexpr gpu::Processor one[] = {gpu::Processor::BlockX};
+  static constexpr gpu::Processor several[] = {
+      gpu::Processor::BlockY, gpu::Processor::BlockX, gpu::Processor::BlockZ};
+  return rank == 1 ? one : several;
+}
+
 /// Lanes that share one reduction (a warp).
 constexpr int64_t kLanes = 32;
 
@@ -430,9 +442,7 @@ struct TritGpuMapLoopsPass
         sizes[splitRank - 2] = std::max<int64_t>(1, blockSize / kLanes);
         auto [outer, inner] =
             scf::tileParallelLoop(split, sizes, /*noMinMaxBounds=*/true);
-        static constexpr gpu::Processor splitBlocks[] = {
-            gpu::Processor::BlockX, gpu::Processor::BlockY,
-            gpu::Processor::BlockZ};
+        const gpu::Processor *splitBlocks = blockOrder(splitRank - 1);
         SmallVector<gpu::ParallelLoopDimMappingAttr> outerMapping,
             innerMapping;
         for (unsigned d = 0; d < splitRank; ++d) {
@@ -456,9 +466,7 @@ struct TritGpuMapLoopsPass
       tileSizes.back() = blockSize;
       auto [outer, inner] =
           scf::tileParallelLoop(loop, tileSizes, /*noMinMaxBounds=*/true);
-      static constexpr gpu::Processor blocks[] = {
-          gpu::Processor::BlockX, gpu::Processor::BlockY,
-          gpu::Processor::BlockZ};
+      const gpu::Processor *blocks = blockOrder(rank);
       SmallVector<gpu::ParallelLoopDimMappingAttr> outerMapping, innerMapping;
       for (unsigned d = 0; d < rank; ++d) {
         unsigned fromInnermost = rank - 1 - d;

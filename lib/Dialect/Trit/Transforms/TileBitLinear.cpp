@@ -854,7 +854,13 @@ Value withoutEncoding(OpBuilder &b, Value weight, bool asWords = false) {
   TypedAttr value;
   if (auto resource = dyn_cast<DenseResourceElementsAttr>(constant.getValue()))
     value = DenseResourceElementsAttr::get(plain, resource.getRawHandle());
-  else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue()))
+  else if (auto dense = dyn_cast<DenseElementsAttr>(constant.getValue());
+           dense && asWords && dense.isSplat()) {
+    // One byte repeated: the word repeats it four times.
+    uint32_t byte = dense.getSplatValue<APInt>().getZExtValue() & 0xff;
+    value = DenseElementsAttr::get(
+        plain, APInt(32, byte * 0x01010101u));
+  } else if (dense)
     value = asWords ? DenseElementsAttr::getFromRawBuffer(plain,
                                                           dense.getRawData())
                     : dense.reshape(plain);

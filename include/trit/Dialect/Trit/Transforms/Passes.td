@@ -607,4 +607,33 @@ def TritGpuMergeKernelsPass : Pass<"trit-gpu-merge-kernels", "ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+
+def TritGpuStreamOrderPass : Pass<"trit-gpu-stream-order", "ModuleOp"> {
+  let summary = "Let private functions return without waiting for the GPU";
+  let description = [{
+    `gpu-async-region` ends every function with a host-blocking `gpu.wait`
+    on its work, so that its results are ready when it returns. The trit
+    runtime's CUDA backend runs all work on one stream (`mgpuStreamCreate`
+    returns it every time), so a caller's later launches already come after
+    a callee's work in stream order: only the entry points, whose results
+    the host reads, need to wait. This pass removes the final wait of every
+    private function (a BitLinear kernel function is called 7 times a
+    layer; each wait stalled the host until the GPU drained). Entry points
+    (public functions) keep theirs. Runs after `gpu-async-region`, before
+    `gpu-to-llvm`.
+
+    Example:
+
+    ```mlir
+    func.func private @f(...) -> memref<...> {
+      %t0 = gpu.wait async
+      ...
+      gpu.wait [%t3]   // removed
+      return %m : memref<...>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
 #endif // TRIT_DIALECT_TRIT_TRANSFORMS_PASSES_TD
