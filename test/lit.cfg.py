@@ -45,3 +45,23 @@ config.substitutions.append(("%python", config.trit_python))
 # Test inputs written by the project's Python (trit.hf's safetensors writer).
 config.substitutions.append(
     ("%trit_pythonpath", os.path.join(config.trit_src_root, "python_frontend")))
+
+# The GPU target's tests. `cuda-driver`: the NVIDIA driver (libcuda.so.1)
+# loads here, so models compiled with tritc --target=cuda run; else
+# `no-cuda-driver`, where loading one must fail with an error.
+import ctypes
+try:
+    ctypes.CDLL("libcuda.so.1")
+    config.available_features.add("cuda-driver")
+except OSError:
+    config.available_features.add("no-cuda-driver")
+
+# `ptxas` (substitution %ptxas): the CUDA toolkit's assembler, on PATH or in
+# /usr/local/cuda/bin as tritc looks for it; tests that assemble PTX or emit
+# cubins need it and are UNSUPPORTED without.
+import shutil
+ptxas = shutil.which("ptxas") or shutil.which("ptxas",
+                                               path="/usr/local/cuda/bin")
+if ptxas:
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))

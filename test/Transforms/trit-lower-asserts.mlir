@@ -1,10 +1,19 @@
 // RUN: trit-opt %s --split-input-file --trit-lower-asserts | FileCheck %s
+// always=true (the GPU target: its runtime reports CUDA errors through
+// __trit_check_failed, which the model library then exports to itself with
+// hidden visibility instead of internal linkage): hooks in every module,
+// with or without asserts.
+// RUN: trit-opt %s --split-input-file --trit-lower-asserts=always=true | FileCheck %s --check-prefix=ALWAYS
 
 // A size check: the failure block passes both sizes, as i64, and the
 // message to __trit_check_failed, which calls the runtime's handler (set
 // through trit_set_check_handler) or abort().
 // CHECK-LABEL: llvm.mlir.global internal constant @__trit_check_message_0("node 'Add_1' (Add): dimension 1 of its operands differs\00")
 // CHECK-LABEL: func.func @main
+// ALWAYS-LABEL: func.func @main
+// ALWAYS: llvm.call @__trit_check_failed(
+// ALWAYS-NOT: internal @__trit_check_failed
+// ALWAYS: llvm.func hidden @__trit_check_failed(%{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
 // CHECK-SAME: (%[[X:.*]]: tensor<?x4xf32>, %[[Y:.*]]: tensor<?x4xf32>)
 // CHECK: %[[A:.*]] = tensor.dim %[[X]]
 // CHECK: %[[B:.*]] = tensor.dim %[[Y]]
@@ -53,6 +62,17 @@ func.func @other(%ok: i1) {
 // Without asserts the module is left alone: no hooks.
 // CHECK-LABEL: func.func @none
 // CHECK-NOT: __trit_check
+// CHECK-NOT: trit_set_check_handler
+// With always=true it gets them.
+// ALWAYS-LABEL: func.func @none
+// ALWAYS-NEXT: return
+// ALWAYS: llvm.mlir.global internal @__trit_check_handler() {{.*}} : !llvm.ptr
+// ALWAYS: llvm.func @trit_set_check_handler(%{{.*}}: !llvm.ptr)
+// ALWAYS: llvm.func hidden @__trit_check_failed(%{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: i64)
+// ALWAYS: llvm.icmp "eq"
+// ALWAYS: llvm.call @abort()
+// ALWAYS: llvm.unreachable
+// ALWAYS-NOT: __trit_check_message
 func.func @none() {
   return
 }
