@@ -87,6 +87,10 @@ void mlir::trit::buildTritCpuToLLVMPipeline(OpPassManager &pm,
   // expand-strided-metadata computes offsets and strides with affine.apply.
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
+  buildTritToLLVMDialectTail(pm);
+}
+
+void mlir::trit::buildTritToLLVMDialectTail(OpPassManager &pm) {
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -110,11 +110,7 @@ void mlir::trit::buildTritGpuHostToLLVMPipeline(
   // One stream: only the entry points wait for the GPU.
   pm.addPass(createTritGpuStreamOrderPass());
   pm.addPass(createGpuToLLVMConversionPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
-  pm.addPass(createConvertToLLVMPass());
-  pm.addPass(createReconcileUnrealizedCastsPass());
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createTritCheckLoweredPass());
+  buildTritToLLVMDialectTail(pm);
 }
 
 void mlir::trit::buildTritGpuPipeline(OpPassManager &pm,

@@ -88,3 +88,18 @@ func.func @layout() {
   %a = memref.alloc() : memref<4xf32, strided<[2]>>
   return
 }
+
+// -----
+
+// An entry point called from another: it would copy the caller's device
+// buffer "in" again and hand back a host buffer.
+func.func @inner(%a: memref<4xf32>) -> memref<4xf32> {
+  %b = memref.alloc() : memref<4xf32>
+  return %b : memref<4xf32>
+}
+
+func.func @outer(%a: memref<4xf32>) -> memref<4xf32> {
+  // expected-error @+1 {{calls the entry point 'inner': on the GPU target an entry point copies its arguments to the device and its results back to the host}}
+  %b = func.call @inner(%a) : (memref<4xf32>) -> memref<4xf32>
+  return %b : memref<4xf32>
+}

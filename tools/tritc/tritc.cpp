@@ -101,10 +101,11 @@ llvm::cl::opt<trit::InputFormat> inputFormat(
 llvm::cl::opt<std::string> target(
     "target",
     llvm::cl::desc("Target: cpu (default) or cuda (NVIDIA GPUs: every step "
-                   "runs on the GPU; the lib or exe embeds the kernels as a "
-                   "cubin where ptxas is found, else as PTX the driver "
-                   "compiles at load, and keeps its weights in "
-                   "OUTPUT.weights, which the runtime copies to the GPU)"),
+                   "runs on the GPU; a lib or exe needs the CUDA toolkit "
+                   "(ptxas, libdevice) and embeds a fatbin, the cubin for "
+                   "--gpu-arch and its PTX for newer GPUs; it keeps its "
+                   "weights in OUTPUT.weights, which the runtime copies to "
+                   "the GPU)"),
     llvm::cl::init("cpu"), llvm::cl::cat(tritcCategory));
 llvm::cl::opt<std::string>
     gpuArch("gpu-arch",

@@ -116,6 +116,10 @@ void buildTritGpuBinaryPipeline(OpPassManager &pm,
 void buildTritGpuHostToLLVMPipeline(OpPassManager &pm,
                                     const GpuPipelineOptions &options);
 
+/// The end both targets share: memref, func, arith, ... to the LLVM dialect,
+/// then the trit-check-lowered contract check.
+void buildTritToLLVMDialectTail(OpPassManager &pm);
+
 /// Registers every named trit pipeline with the pass registry.
 void registerTritPipelines();
 

@@ -181,11 +181,25 @@ struct TritGpuHostBuffersPass
     fn.walk([&](memref::DeallocOp op) { deallocs.push_back(op); });
     for (Operation *op : deallocs)
       op->erase();
-    fn.walk([&](func::CallOp call) {
+    // A call of an entry point would copy device buffers "in" again and
+    // get host buffers back: refused.
+    WalkResult entryCall = fn.walk([&](func::CallOp call) {
+      auto callee = symbols.lookup<func::FuncOp>(call.getCallee());
+      if (callee && isEntryPoint(callee) && !callee.isExternal()) {
+        call.emitOpError("calls the entry point '")
+            << call.getCallee()
+            << "': on the GPU target an entry point copies its arguments "
+               "to the device and its results back to the host; call a "
+               "private function instead";
+        return WalkResult::interrupt();
+      }
       for (Value result : call.getResults())
         if (isa<MemRefType>(result.getType()))
           owned.insert(result);
+      return WalkResult::advance();
     });
+    if (entryCall.wasInterrupted())
+      return failure();
 
     // Small constants that host code passes on (to a callee, say): a
     // device copy per call. Large ones are weights, read in place from the

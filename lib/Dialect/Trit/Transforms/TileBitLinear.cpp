@@ -598,6 +598,18 @@ public:
     return forall.getResult(0);
   }
 
+  /// `word` (null for none yet) with the i8 `byte` as its byte `j`
+  /// (little-endian).
+  static Value withByte(OpBuilder &nb, Location nloc, Value word, Value byte,
+                        int64_t j) {
+    Value ext = arith::ExtUIOp::create(nb, nloc, nb.getI32Type(), byte);
+    if (j)
+      ext = arith::ShLIOp::create(
+          nb, nloc, ext,
+          arith::ConstantOp::create(nb, nloc, nb.getI32IntegerAttr(8 * j)));
+    return word ? arith::OrIOp::create(nb, nloc, word, ext).getResult() : ext;
+  }
+
   /// dp4a: the activations `x` ([M, K] f32) quantized per token and packed
   /// four to a little-endian 32-bit word, zero beyond K: [M, kPad / 4] i32,
   /// in one loop nest that computes each token's scale from `amax` as
@@ -638,16 +650,7 @@ public:
                        tensor::ExtractOp::create(nb, nloc, x, ValueRange{m, at});
                    Value q = quantizeValue(nb, nloc, v, s, nb.getI8Type());
                    q = arith::SelectOp::create(nb, nloc, inside, q, zero8);
-                   Value ext =
-                       arith::ExtUIOp::create(nb, nloc, nb.getI32Type(), q);
-                   if (j)
-                     ext = arith::ShLIOp::create(
-                         nb, nloc, ext,
-                         arith::ConstantOp::create(
-                             nb, nloc, nb.getI32IntegerAttr(8 * j)));
-                   word = word ? arith::OrIOp::create(nb, nloc, word, ext)
-                                     .getResult()
-                               : ext;
+                   word = withByte(nb, nloc, word, q, j);
                  }
                  linalg::YieldOp::create(nb, nloc, word);
                })
@@ -680,16 +683,7 @@ public:
                        arith::ConstantIndexOp::create(nb, nloc, j));
                    Value byte =
                        tensor::ExtractOp::create(nb, nloc, xq, ValueRange{m, k});
-                   Value ext =
-                       arith::ExtUIOp::create(nb, nloc, nb.getI32Type(), byte);
-                   if (j)
-                     ext = arith::ShLIOp::create(
-                         nb, nloc, ext,
-                         arith::ConstantOp::create(
-                             nb, nloc, nb.getI32IntegerAttr(8 * j)));
-                   word = word ? arith::OrIOp::create(nb, nloc, word, ext)
-                                     .getResult()
-                               : ext;
+                   word = withByte(nb, nloc, word, byte, j);
                  }
                  linalg::YieldOp::create(nb, nloc, word);
                })
