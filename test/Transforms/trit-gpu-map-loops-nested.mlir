@@ -1,11 +1,10 @@
-// Known bug: a parallel loop nested in an outermost one is mapped to a
-// sequential loop, but the tiling (scf::tileParallelLoop with
-// noMinMaxBounds) puts the body, nested loop included, under an scf.if
-// guard, and upstream's convert-parallel-loops-to-gpu does not convert
-// mapped loops inside an scf.if: it silently leaves the whole loop nest on
-// the host (trit-gpu-host-buffers then reports "accesses memory on the
-// host"). Remove the XFAIL when this passes.
-// XFAIL: *
+// A parallel loop nested in an outermost one: the tiling
+// (scf::tileParallelLoop with noMinMaxBounds) puts the body, nested loop
+// included, under an scf.if guard, and upstream's
+// convert-parallel-loops-to-gpu does not convert mapped loops inside an
+// scf.if (it would leave the whole nest on the host). trit-gpu-map-loops
+// makes nested parallel loops scf.for nests, so the whole nest is one
+// kernel.
 // RUN: trit-opt %s --trit-gpu-map-loops --convert-parallel-loops-to-gpu | FileCheck %s
 
 // CHECK-LABEL: func.func @nested

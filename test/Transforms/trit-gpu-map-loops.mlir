@@ -103,14 +103,13 @@ func.func @one_d(%a: memref<1000xf32>) {
 // -----
 
 // A parallel loop nested in an outermost one runs sequentially in its
-// thread; it is not tiled.
+// thread, as an scf.for; it is not tiled.
 // CHECK-LABEL: func.func @nested
 // CHECK: scf.parallel
 // CHECK: scf.parallel
 // CHECK: scf.if
-// CHECK: scf.parallel (%{{.*}}) = (%{{.*}}) to (%c8) step (%c1) {
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c8 step %c1 {
 // CHECK: memref.store
-// CHECK: } {mapping = [#gpu.loop_dim_map<processor = sequential, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
 // CHECK: } {mapping = [#gpu.loop_dim_map<processor = thread_x, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
 // CHECK: } {mapping = [#gpu.loop_dim_map<processor = block_x, map = (d0) -> (d0), bound = (d0) -> (d0)>]}
 func.func @nested(%a: memref<?x8xf32>, %m: index) {

@@ -113,9 +113,17 @@ struct TritGpuHostBuffersPass
   LogicalResult placeBuffers(func::FuncOp fn, SymbolTable &symbols) {
     // Host code must not touch buffer contents: trit-gpu-map-loops put
     // every such access into a kernel.
+    auto isHostBuffer = [](Value memref) {
+      Operation *def = baseBuffer(memref).getDefiningOp();
+      return def && def->hasAttr("trit.host");
+    };
     WalkResult hostAccess = fn.walk([&](Operation *op) {
       if (!isa<memref::LoadOp, memref::StoreOp, memref::CopyOp>(op) ||
           op->getParentOfType<gpu::LaunchOp>())
+        return WalkResult::advance();
+      // A scalar copied back from the device (trit-gpu-map-loops).
+      if (auto load = dyn_cast<memref::LoadOp>(op);
+          load && isHostBuffer(load.getMemRef()))
         return WalkResult::advance();
       op->emitOpError("accesses memory on the host; on the GPU target "
                       "buffers live on the device (run trit-gpu-map-loops "
@@ -159,7 +167,8 @@ struct TritGpuHostBuffersPass
     fn.walk([&](Operation *op) {
       if (op->getParentOfType<gpu::LaunchOp>())
         return;
-      if (isa<memref::AllocOp, memref::AllocaOp>(op))
+      if (isa<memref::AllocOp, memref::AllocaOp>(op) &&
+          !op->hasAttr("trit.host"))
         allocs.push_back(op);
     });
     for (Operation *op : allocs) {

@@ -389,17 +389,34 @@ struct TritGpuMapLoopsPass
       return WalkResult::advance();
     });
     for (Operation *op : serial) {
-      for (Value result : op->getResults())
-        for (Operation *user : result.getUsers())
-          if (!op->isAncestor(user)) {
-            InFlightDiagnostic diag =
-                op->emitOpError("reads device memory into a value that host "
-                                "code uses; the GPU target cannot run it");
-            diag.attachNote(user->getLoc()) << "used here";
-            return signalPassFailure();
-          }
+      // Scalars the op reads for code outside it (a size, a bound): each
+      // goes through a device scalar the kernel writes, copied to a host
+      // scalar (trit.host) that host code reads.
+      SmallVector<Value> readBack;
+      for (Value result : op->getResults()) {
+        bool usedOutside = llvm::any_of(result.getUsers(), [&](Operation *u) {
+          return !op->isAncestor(u);
+        });
+        if (!usedOutside)
+          continue;
+        if (!result.getType().isIntOrIndexOrFloat()) {
+          Operation *user = *llvm::find_if(result.getUsers(), [&](Operation *u) {
+            return !op->isAncestor(u);
+          });
+          InFlightDiagnostic diag =
+              op->emitOpError("reads device memory into a value that host "
+                              "code uses; the GPU target cannot run it");
+          diag.attachNote(user->getLoc()) << "used here";
+          return signalPassFailure();
+        }
+        readBack.push_back(result);
+      }
       OpBuilder b(op);
       Location loc = op->getLoc();
+      SmallVector<Value> deviceScalars;
+      for (Value result : readBack)
+        deviceScalars.push_back(memref::AllocOp::create(
+            b, loc, MemRefType::get({}, result.getType())));
       Value c0 = arith::ConstantIndexOp::create(b, loc, 0);
       Value c1 = arith::ConstantIndexOp::create(b, loc, 1);
       auto wrapper =
@@ -407,6 +424,20 @@ struct TritGpuMapLoopsPass
                                   ValueRange{c1});
       op->moveBefore(wrapper.getBody()->getTerminator());
       wrapper->setAttr("trit.gpu.serial", b.getUnitAttr());
+      b.setInsertionPoint(wrapper.getBody()->getTerminator());
+      for (auto [result, device] : llvm::zip(readBack, deviceScalars))
+        memref::StoreOp::create(b, loc, result, device);
+      b.setInsertionPointAfter(wrapper);
+      for (auto [result, device] : llvm::zip(readBack, deviceScalars)) {
+        auto host = memref::AllocaOp::create(
+            b, loc, cast<MemRefType>(device.getType()));
+        host->setAttr("trit.host", b.getUnitAttr());
+        gpu::MemcpyOp::create(b, loc, Type(), ValueRange{}, host, device);
+        Value value = memref::LoadOp::create(b, loc, host, ValueRange{});
+        result.replaceUsesWithIf(value, [&](OpOperand &use) {
+          return !wrapper->isAncestor(use.getOwner());
+        });
+      }
     }
 
     // Outermost parallel loops: the innermost dimension (unit stride in
@@ -494,15 +525,36 @@ struct TritGpuMapLoopsPass
   }
 
   /// Parallel loops nested in a mapped one run sequentially in its thread.
+  /// They become scf.for nests: upstream's converter skips a mapped loop
+  /// that the tile's bounds check (an scf.if) encloses, and the loop would
+  /// stay on the host.
   LogicalResult mapNested(scf::ParallelOp mapped) {
-    LogicalResult result = success();
-    mapped.getBody()->walk([&](scf::ParallelOp nested) {
-      if (nested->hasAttr(gpu::getMappingAttrName()))
-        return;
-      if (failed(mapSequential(nested)))
-        result = failure();
+    SmallVector<scf::ParallelOp> nested;
+    mapped.getBody()->walk([&](scf::ParallelOp loop) {
+      if (!loop->hasAttr(gpu::getMappingAttrName()))
+        nested.push_back(loop);
     });
-    return result;
+    for (scf::ParallelOp loop : nested) {
+      if (loop.getNumResults() != 0) {
+        // A parallel reduction: left to upstream as a sequential loop.
+        if (failed(mapSequential(loop)))
+          return failure();
+        continue;
+      }
+      OpBuilder b(loop);
+      IRMapping map;
+      for (auto [iv, lb, ub, step] :
+           llvm::zip(loop.getInductionVars(), loop.getLowerBound(),
+                     loop.getUpperBound(), loop.getStep())) {
+        auto serial = scf::ForOp::create(b, loop.getLoc(), lb, ub, step);
+        map.map(iv, serial.getInductionVar());
+        b.setInsertionPoint(serial.getBody()->getTerminator());
+      }
+      for (Operation &op : loop.getBody()->without_terminator())
+        b.clone(op, map);
+      loop.erase();
+    }
+    return success();
   }
 };
 
