@@ -1,9 +1,8 @@
-// Known bug: the tile loop's dimensions become blocks x, y and z, but CUDA
-// allows at most 65535 blocks along y and z. A loop over [70000, 8] (a
-// 70000-token vocabulary's embedding table widened from f16, say) is
-// launched with 70000 blocks along y, and cuLaunchKernel fails with
-// CUDA_ERROR_INVALID_VALUE (seen on an H200 with a model compiled by tritc
-// --target=cuda). Remove the XFAIL when this passes.
+// CUDA allows at most 65535 blocks along y and z. A loop over [70000, 8]
+// (a 70000-token vocabulary's embedding table widened from f16, say) once
+// launched 70000 blocks along y and cuLaunchKernel failed with
+// CUDA_ERROR_INVALID_VALUE (seen on an H200); the outer dimension now takes
+// blocks x.
 // RUN: trit-opt %s --trit-gpu-map-loops --convert-parallel-loops-to-gpu --canonicalize | FileCheck %s
 
 // Blocks y and z: constants (named %cN) of at most 65535.

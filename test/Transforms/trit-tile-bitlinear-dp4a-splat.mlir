@@ -1,8 +1,7 @@
-// Known bug: a packed weight that is a splat dense<> constant (trit-pack-
-// weights writes dense_resource blobs, but hand-written IR may hold one)
-// crashes trit-tile-bitlinear=kernel=dp4a: withoutEncoding reinterprets
-// the splat's raw data (one byte) as a [6, 16] i32 buffer
-// (DenseElementsAttr::getFromRawBuffer). Remove the XFAIL when this passes.
+// A packed weight that is a splat dense<> constant (trit-pack-weights
+// writes dense_resource blobs, but hand-written IR may hold one): as words
+// it is a splat of the byte repeated four times (it once crashed: the
+// splat's one raw byte was read as a [6, 16] i32 buffer).
 // RUN: trit-opt %s --trit-tile-bitlinear=kernel=dp4a | FileCheck %s
 
 // 0x55: every code 1 (weight 0); as words, 0x55555555.
