@@ -36,18 +36,7 @@ void mlir::trit::buildTritCpuLoopsPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());
   pm.addNestedPass<func::FuncOp>(createTritDecomposeAggregatesPass());
 
-  // Buffers: function arguments and results become identity-layout memrefs.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  // Forwards loop-carried buffers, merges equal subviews, then erases the
-  // self-copies that leaves (a copy of a dynamic strided memref would call
-  // a runtime library).
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createCanonicalizerPass());
+  buildTritBufferizePipeline(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
   // Clones that deallocation adds for returned views become alloc + copy,
   // and every copy a loop (not a call into MLIR's runner library).
@@ -88,6 +77,21 @@ void mlir::trit::buildTritCpuToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToLLVMPass());
   buildTritToLLVMDialectTail(pm);
+}
+
+void mlir::trit::buildTritBufferizePipeline(OpPassManager &pm) {
+  // Function arguments and results become identity-layout memrefs.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Forwards loop-carried buffers, merges equal subviews, then erases the
+  // self-copies that leaves (a copy of a dynamic strided memref would call
+  // a runtime library).
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createCanonicalizerPass());
 }
 
 void mlir::trit::buildTritToLLVMDialectTail(OpPassManager &pm) {

@@ -46,14 +46,7 @@ void mlir::trit::buildTritGpuKernelsPipeline(OpPassManager &pm,
 
   // Buffers, as on the CPU, but no deallocation pipeline: trit-gpu-host-
   // buffers frees each function's device buffers when it returns.
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
-  pm.addPass(createCanonicalizerPass());
-  pm.addPass(createCSEPass());
-  pm.addPass(createCanonicalizerPass());
+  buildTritBufferizePipeline(pm);
   pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addNestedPass<func::FuncOp>(createTritCopiesToLoopsPass());
 

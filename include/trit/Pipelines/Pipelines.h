@@ -116,6 +116,10 @@ void buildTritGpuBinaryPipeline(OpPassManager &pm,
 void buildTritGpuHostToLLVMPipeline(OpPassManager &pm,
                                     const GpuPipelineOptions &options);
 
+/// One-shot bufferization as both targets run it (identity layouts at
+/// function boundaries), with the clean-up after it.
+void buildTritBufferizePipeline(OpPassManager &pm);
+
 /// The end both targets share: memref, func, arith, ... to the LLVM dialect,
 /// then the trit-check-lowered contract check.
 void buildTritToLLVMDialectTail(OpPassManager &pm);
