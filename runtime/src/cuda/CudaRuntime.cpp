@@ -468,6 +468,43 @@ extern "C" const char *trit_cuda_device_name(void) {
 // MLIR's GPU runtime ABI
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// Times one piece of work on `stream` for TRIT_CUDA_PROFILE: the stream is
+/// drained before it starts, and record() drains it again and adds the
+/// time to the entry of the kernel `function` (or `name`).
+class ProfileScope {
+public:
+  explicit ProfileScope(void *stream) : p(profile()), stream(stream) {
+    if (p) {
+      state().driver.streamSynchronize(streamOf(stream));
+      start = now();
+    }
+  }
+  bool on() const { return p != nullptr; }
+  void record(const void *function, const char *name,
+              const std::string &shape) {
+    if (CUresult r = state().driver.streamSynchronize(streamOf(stream)))
+      failInForwardPass(describe("cuStreamSynchronize", r));
+    double seconds = now() - start;
+    std::lock_guard<std::mutex> lock(p->mutex);
+    std::string key = name;
+    if (function) {
+      auto known = p->names.find(function);
+      key = known == p->names.end() ? "?" : known->second;
+    }
+    Profile::Entry &e = p->entries[key];
+    ++e.calls;
+    e.seconds += seconds;
+    e.shape = shape;
+  }
+
+private:
+  Profile *p;
+  void *stream;
+  double start = 0;
+};
+} // namespace
+
 extern "C" void *mgpuModuleLoad(void *data, size_t /*gpuBlobSize*/) {
   if (ensureContext())
     return nullptr;
@@ -556,30 +593,17 @@ extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX,
     if (CUresult r =
             d.funcSetAttribute(kernel, kFuncMaxDynamicSharedBytes, smem))
       failInForwardPass(describe("cuFuncSetAttribute", r));
-  Profile *p = profile();
-  double start = 0;
-  if (p) {
-    d.streamSynchronize(streamOf(stream));
-    start = now();
-  }
+  ProfileScope timed(stream);
   if (CUresult r = d.launchKernel(kernel, gridX, gridY, gridZ, blockX, blockY,
                                   blockZ, smem < 0 ? 0 : smem,
                                   streamOf(stream), params, extra))
     failInForwardPass(describe("cuLaunchKernel", r));
-  if (p) {
-    if (CUresult r = d.streamSynchronize(streamOf(stream)))
-      failInForwardPass(describe("cuStreamSynchronize", r));
-    double seconds = now() - start;
-    std::lock_guard<std::mutex> lock(p->mutex);
-    auto name = p->names.find(function);
-    Profile::Entry &e =
-        p->entries[name == p->names.end() ? "?" : name->second];
-    ++e.calls;
-    e.seconds += seconds;
-    e.shape = std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
-              std::to_string(gridZ) + " " + std::to_string(blockX) + "x" +
-              std::to_string(blockY) + "x" + std::to_string(blockZ);
-  }
+  if (timed.on())
+    timed.record(
+        function, "",
+        std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
+            std::to_string(gridZ) + " " + std::to_string(blockX) + "x" +
+            std::to_string(blockY) + "x" + std::to_string(blockZ));
 }
 
 extern "C" void *mgpuStreamCreate(void) {
@@ -693,25 +717,12 @@ extern "C" void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
   const Driver &d = requireContext();
   // Unified addressing: any direction; host memory is pageable, so the call
   // returns once the host side is done with it.
-  Profile *p = profile();
-  double start = 0;
-  if (p) {
-    d.streamSynchronize(streamOf(stream));
-    start = now();
-  }
+  ProfileScope timed(stream);
   if (CUresult r = d.memcpyAsync(devicePointer(dst), devicePointer(src),
                                  sizeBytes, streamOf(stream)))
     failInForwardPass(describe("cuMemcpyAsync", r));
-  if (p) {
-    if (CUresult r = d.streamSynchronize(streamOf(stream)))
-      failInForwardPass(describe("cuStreamSynchronize", r));
-    double seconds = now() - start;
-    std::lock_guard<std::mutex> lock(p->mutex);
-    Profile::Entry &e = p->entries["(memcpy)"];
-    ++e.calls;
-    e.seconds += seconds;
-    e.shape = std::to_string(sizeBytes) + " bytes";
-  }
+  if (timed.on())
+    timed.record(nullptr, "(memcpy)", std::to_string(sizeBytes) + " bytes");
 }
 
 extern "C" void mgpuMemset32(void *dst, unsigned int value, size_t count,
