@@ -2,7 +2,8 @@
 //
 // Without libcuda.so.1 (the usual build machine): every entry point fails
 // cleanly, with a message that names the missing driver. With a driver and a
-// GPU: uploads, copies, the allocator's cache and a PTX kernel.
+// GPU: uploads, copies, the allocator's cache, a PTX kernel, the kernel
+// lookup cache and the TRIT_CUDA_PROFILE table.
 //
 //===----------------------------------------------------------------------===//
 
@@ -133,6 +134,37 @@ TEST(CudaRuntimeNoDriver, ForwardPassCallsTheCheckHandler) {
   EXPECT_EQ(message, "");
 }
 
+TEST(CudaRuntimeNoDriver, ReleaseIgnoresNullAndForeignPointers) {
+  if (driverLoadable())
+    GTEST_SKIP() << "libcuda.so.1 is loadable here";
+  int local = 0;
+  // Not in a forward pass: neither may unwind through the check handler.
+  EXPECT_EQ(checkFailure([] { trit_cuda_release(nullptr); }), "");
+  EXPECT_EQ(checkFailure([&] { trit_cuda_release(&local); }), "");
+  // The first error stays the missing driver.
+  const char *status = trit_cuda_status();
+  ASSERT_NE(status, nullptr);
+  EXPECT_NE(std::strstr(status, "libcuda.so.1"), nullptr) << status;
+}
+
+/// In a fresh process (the profiler is chosen once): TRIT_CUDA_PROFILE=1 with
+/// whatever driver there is; prints the status and exits with 3, which runs
+/// the profile's exit handler where there is one.
+[[noreturn]] void printStatusWhileProfiling() {
+  setenv("TRIT_CUDA_PROFILE", "1", 1);
+  const char *status = trit_cuda_status();
+  std::fprintf(stderr, "status: %s\n", status ? status : "ok");
+  std::exit(3);
+}
+
+TEST(CudaRuntimeNoDriver, ProfileWithoutDriverExitsCleanly) {
+  if (driverLoadable())
+    GTEST_SKIP() << "libcuda.so.1 is loadable here";
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(printStatusWhileProfiling(), testing::ExitedWithCode(3),
+              "status: CUDA: cannot load libcuda.so.1");
+}
+
 /// In a fresh process (the device is chosen once): prints the status and
 /// exits with 3.
 [[noreturn]] void printStatusWithDevice(const char *env) {
@@ -219,6 +251,126 @@ TEST(CudaRuntimeGpu, JitKernelRuns) {
   mgpuMemFree(data, stream);
   mgpuModuleUnload(module);
   EXPECT_EQ(trit_cuda_status(), nullptr);
+}
+
+TEST(CudaRuntimeGpu, ReleaseReturnsBlocksToTheCache) {
+  REQUIRE_GPU();
+  void *stream = mgpuStreamCreate();
+  void *a = mgpuMemAlloc(3000, stream, false);
+  ASSERT_NE(a, nullptr);
+  trit_cuda_release(a);
+  trit_cuda_release(nullptr);
+  // The same size class: the released block, with no cuMemAlloc.
+  EXPECT_EQ(mgpuMemAlloc(3000, stream, false), a);
+  mgpuMemFree(a, stream);
+  EXPECT_EQ(trit_cuda_status(), nullptr);
+}
+
+/// In a fresh process (the first error is kept): releases a pointer the
+/// allocator never returned; prints whether the check handler ran and the
+/// status, and exits with 3.
+[[noreturn]] void releaseForeignPointer() {
+  int local = 0;
+  std::string message = checkFailure([&] { trit_cuda_release(&local); });
+  const char *status = trit_cuda_status();
+  std::fprintf(stderr, "handler: '%s' status: %s\n", message.c_str(),
+               status ? status : "ok");
+  std::exit(3);
+}
+
+TEST(CudaRuntimeGpu, ReleaseOfAForeignPointerIsRecorded) {
+  REQUIRE_GPU();
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(releaseForeignPointer(), testing::ExitedWithCode(3),
+              "handler: '' status: CUDA: trit_cuda_release: a pointer "
+              "mgpuMemAlloc did not return");
+}
+
+TEST(CudaRuntimeGpu, KernelLookupsAreCached) {
+  REQUIRE_GPU();
+  std::string ptx = kAddOnePtx;
+  void *module = mgpuModuleLoadJIT(ptx.data(), 2);
+  ASSERT_NE(module, nullptr) << trit_cuda_status();
+  void *function = mgpuModuleGetFunction(module, "add_one");
+  ASSERT_NE(function, nullptr);
+  EXPECT_EQ(mgpuModuleGetFunction(module, "add_one"), function);
+  // Another pointer to the same name: a miss, and the driver's answer.
+  char name[] = "add_one";
+  EXPECT_EQ(mgpuModuleGetFunction(module, name), function);
+  mgpuModuleUnload(module);
+  // A module loaded again (maybe at the same address) answers afresh.
+  module = mgpuModuleLoadJIT(ptx.data(), 2);
+  ASSERT_NE(module, nullptr) << trit_cuda_status();
+  EXPECT_NE(mgpuModuleGetFunction(module, "add_one"), nullptr);
+  mgpuModuleUnload(module);
+}
+
+/// In a fresh process (the error is kept): asks for a kernel through a
+/// pointer that the cache knows, now to another name; prints the failure and
+/// exits with 3.
+[[noreturn]] void lookUpChangedName() {
+  std::string ptx = kAddOnePtx;
+  void *module = mgpuModuleLoadJIT(ptx.data(), 2);
+  char name[] = "add_one";
+  void *function = mgpuModuleGetFunction(module, name);
+  std::memcpy(name, "missing", sizeof(name));
+  std::string message =
+      checkFailure([&] { mgpuModuleGetFunction(module, name); });
+  std::fprintf(stderr, "%s %s\n", function ? "found" : "null", message.c_str());
+  std::exit(3);
+}
+
+TEST(CudaRuntimeGpu, KernelCacheComparesNames) {
+  REQUIRE_GPU();
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(lookUpChangedName(), testing::ExitedWithCode(3),
+              "found CUDA: cuModuleGetFunction failed: CUDA_ERROR_.* for "
+              "kernel 'missing'");
+}
+
+/// In a fresh process with TRIT_CUDA_PROFILE=1 (set before REQUIRE_GPU
+/// initializes the backend): a copy in, more launches than the pending list
+/// holds, a copy on the device and one back; prints the result and exits
+/// with 3, which prints the profile.
+[[noreturn]] void runProfiled() {
+  std::string ptx = kAddOnePtx;
+  void *module = mgpuModuleLoadJIT(ptx.data(), 2);
+  void *function = mgpuModuleGetFunction(module, "add_one");
+  void *stream = mgpuStreamCreate();
+  const int32_t n = 1000;
+  std::vector<int32_t> host(n, 41);
+  void *data = mgpuMemAlloc(n * sizeof(int32_t), stream, false);
+  void *copy = mgpuMemAlloc(n * sizeof(int32_t), stream, false);
+  mgpuMemcpy(data, host.data(), n * sizeof(int32_t), stream);
+  int32_t count = n;
+  void *params[] = {&data, &count};
+  for (int i = 0; i < 5000; ++i)
+    mgpuLaunchKernel(function, (n + 127) / 128, 1, 1, 128, 1, 1, 0, stream,
+                     params, nullptr, 2);
+  mgpuMemcpy(copy, data, n * sizeof(int32_t), stream);
+  mgpuMemcpy(host.data(), copy, n * sizeof(int32_t), stream);
+  mgpuStreamSynchronize(stream);
+  const char *status = trit_cuda_status();
+  std::fprintf(stderr, "value: %d status: %s\n", host[n - 1],
+               status ? status : "ok");
+  std::exit(3);
+}
+
+TEST(CudaRuntimeGpu, ProfileTimesLaunchesAndCopies) {
+  // Read once, by the first use of the backend: here in the fresh process.
+  setenv("TRIT_CUDA_PROFILE", "1", 1);
+  const char *error = driverLoadable() ? trit_cuda_status() : "no libcuda.so.1";
+  unsetenv("TRIT_CUDA_PROFILE");
+  if (error)
+    GTEST_SKIP() << error;
+  GTEST_FLAG_SET(death_test_style, "threadsafe");
+  EXPECT_EXIT(runProfiled(), testing::ExitedWithCode(3),
+              "value: 5041 status: ok.*"
+              "kernels: 5000 launches.*"
+              "copies: 3, .*; host to device 1 \\(4000 bytes\\); "
+              "device to host 1 \\(4000 bytes\\); "
+              "device to device 1 \\(4000 bytes\\).*"
+              "5000 +[0-9.]+ +8x1x1 128x1x1 +add_one");
 }
 
 /// In a fresh process: a damaged image; prints the status and exits with 3.

@@ -26,8 +26,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 /// Defined (hidden) by generated code in the model library when it has
@@ -50,8 +52,12 @@ using CUevent = struct CUevent_st *;
 constexpr CUresult kSuccess = 0;
 constexpr CUresult kErrorOutOfMemory = 2;
 constexpr CUresult kErrorDeinitialized = 4;
+constexpr CUresult kErrorNotReady = 600;
 constexpr unsigned kStreamNonBlocking = 0x1;
+constexpr unsigned kEventDefault = 0x0; ///< Timing enabled.
 constexpr unsigned kEventDisableTiming = 0x2;
+constexpr int kPointerAttributeMemoryType = 2; // CU_POINTER_ATTRIBUTE_ME...
+constexpr unsigned kMemoryTypeDevice = 2;      // CU_MEMORYTYPE_DEVICE
 constexpr int kJitErrorLogBuffer = 5;         // CU_JIT_ERROR_LOG_BUFFER
 constexpr int kJitErrorLogBufferBytes = 6;    // ..._LOG_BUFFER_SIZE_BYTES
 constexpr int kJitOptimizationLevel = 7;      // CU_JIT_OPTIMIZATION_LEVEL
@@ -88,6 +94,9 @@ struct Driver {
   CUresult (*eventDestroy)(CUevent);
   CUresult (*eventSynchronize)(CUevent);
   CUresult (*eventRecord)(CUevent, CUstream);
+  CUresult (*eventQuery)(CUevent);
+  CUresult (*eventElapsedTime)(float *, CUevent, CUevent);
+  CUresult (*pointerGetAttribute)(void *, int, CUdeviceptr);
   CUresult (*memAlloc)(CUdeviceptr *, size_t);
   CUresult (*memFree)(CUdeviceptr);
   CUresult (*memcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream);
@@ -116,6 +125,21 @@ struct State {
   std::mutex memoryMutex;
   std::unordered_map<CUdeviceptr, size_t> liveBlocks; ///< mgpuMemAlloc's.
   std::unordered_map<size_t, std::vector<CUdeviceptr>> freeBlocks;
+
+  /// mgpuModuleGetFunction's answers: generated code asks before every
+  /// launch, and the driver's lookup takes a lock and compares names. Keyed
+  /// by (module, name pointer), the name being a constant string of the
+  /// model; the name is kept too, so that a reused pointer cannot match.
+  struct KernelKeyHash {
+    size_t operator()(const std::pair<const void *, const char *> &k) const {
+      return std::hash<const void *>()(k.first) * 31 +
+             std::hash<const void *>()(k.second);
+    }
+  };
+  std::shared_mutex kernelMutex;
+  std::unordered_map<std::pair<const void *, const char *>,
+                     std::pair<CUfunction, std::string>, KernelKeyHash>
+      kernels;
 };
 
 State &state() {
@@ -123,57 +147,59 @@ State &state() {
   return *s;
 }
 
-/// TRIT_CUDA_PROFILE=1: every launch and copy is timed (the stream is
-/// synchronized around it, so the figures include launch overhead and the
-/// run is slower) and a table by kernel goes to stderr at exit.
+/// TRIT_CUDA_PROFILE=1: every launch and copy is timed on the GPU, between
+/// two events recorded on the stream around it, and a table by kernel goes
+/// to stderr at exit. Nothing waits for the events when they are recorded:
+/// they are read when the runtime synchronizes anyway (or the list of
+/// pending ones grows long), so the figures are the kernels' own time, not
+/// launch latency, and the run keeps its speed.
 struct Profile {
+  /// A launch or copy whose events the GPU may not have reached yet.
+  struct Pending {
+    CUevent start, end;
+    const void *function; ///< The kernel; null for a copy.
+    int copyKind;         ///< kCopyKinds' index of a copy.
+    intptr_t dims[6];     ///< grid x block; dims[0] is a copy's bytes.
+    double hostSeconds;   ///< In cuLaunchKernel or cuMemcpyAsync.
+  };
   struct Entry {
     int64_t calls = 0;
     double seconds = 0;
-    std::string shape; ///< grid x block of the last launch
+    std::string shape; ///< grid x block (or bytes) of the last call
   };
   std::mutex mutex;
   std::unordered_map<const void *, std::string> names; ///< CUfunction -> name
   std::unordered_map<std::string, Entry> entries;
+  std::vector<Pending> pending;
+  std::vector<CUevent> idleEvents; ///< Read, to be recorded again.
+  int64_t launches = 0;
+  double kernelSeconds = 0;     ///< On the GPU.
+  double launchHostSeconds = 0; ///< In cuLaunchKernel: the API's overhead.
+  int64_t copies[4] = {};
+  uint64_t copyBytes[4] = {};
+  double copySeconds = 0;
 };
 
-Profile *profile() {
-  static Profile *p = std::getenv("TRIT_CUDA_PROFILE") &&
-                              *std::getenv("TRIT_CUDA_PROFILE") &&
-                              std::string(std::getenv("TRIT_CUDA_PROFILE")) !=
-                                  "0"
-                          ? new Profile
-                          : nullptr;
-  return p;
-}
+/// By the memory type of source and destination: (src is device) * 2 +
+/// (dst is device).
+const char *const kCopyKinds[4] = {"host to host", "host to device",
+                                   "device to host", "device to device"};
+
+/// Pending events beyond this many are waited for (once) and read: each
+/// pair holds driver resources until then.
+constexpr size_t kMaxPending = 4096;
+
+/// Non-null under TRIT_CUDA_PROFILE; set by initialize(), which every entry
+/// point runs first, and read with no lock: the unprofiled path is one
+/// branch on it.
+Profile *profiler = nullptr;
+
+void printProfile();
 
 double now() {
   return std::chrono::duration<double>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
-}
-
-void printProfile() {
-  Profile *p = profile();
-  if (!p)
-    return;
-  std::lock_guard<std::mutex> lock(p->mutex);
-  std::vector<std::pair<std::string, Profile::Entry>> rows(p->entries.begin(),
-                                                          p->entries.end());
-  std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
-    return a.second.seconds > b.second.seconds;
-  });
-  double total = 0;
-  for (const auto &row : rows)
-    total += row.second.seconds;
-  std::fprintf(stderr, "trit CUDA profile: %.3f ms in %zu kinds of work\n",
-               total * 1e3, rows.size());
-  std::fprintf(stderr, "  %10s %8s %10s  %-22s %s\n", "total ms", "calls",
-               "us each", "grid x block", "kernel");
-  for (const auto &[name, e] : rows)
-    std::fprintf(stderr, "  %10.3f %8lld %10.1f  %-22s %s\n", e.seconds * 1e3,
-                 static_cast<long long>(e.calls), e.seconds * 1e6 / e.calls,
-                 e.shape.c_str(), name.c_str());
 }
 
 /// trit_cuda_set_device's choice; constant-initialized, so usable at any time.
@@ -280,6 +306,9 @@ void initialize() {
   resolve(library, "cuEventDestroy_v2", d.eventDestroy, missing);
   resolve(library, "cuEventSynchronize", d.eventSynchronize, missing);
   resolve(library, "cuEventRecord", d.eventRecord, missing);
+  resolve(library, "cuEventQuery", d.eventQuery, missing);
+  resolve(library, "cuEventElapsedTime", d.eventElapsedTime, missing);
+  resolve(library, "cuPointerGetAttribute", d.pointerGetAttribute, missing);
   resolve(library, "cuMemAlloc_v2", d.memAlloc, missing);
   resolve(library, "cuMemFree_v2", d.memFree, missing);
   resolve(library, "cuMemcpyAsync", d.memcpyAsync, missing);
@@ -317,8 +346,11 @@ void initialize() {
   if (CUresult r = d.streamCreate(&s.stream, kStreamNonBlocking))
     return record(describe("cuStreamCreate", r));
   s.ready = true;
-  if (profile())
+  const char *profile = std::getenv("TRIT_CUDA_PROFILE");
+  if (profile && *profile && std::string(profile) != "0") {
+    profiler = new Profile;
     std::atexit(printProfile);
+  }
 }
 
 /// Initializes once and makes the primary context current on this thread.
@@ -394,6 +426,177 @@ bool roundUp(uint64_t bytes, size_t *rounded) {
   return true;
 }
 
+/// Hands a block mgpuMemAlloc returned back to the cache; false if `ptr` is
+/// no such block. Reused by a later mgpuMemAlloc, whose users come later on
+/// the one stream than every queued user of this block: no synchronization.
+bool releaseBlock(const void *ptr) {
+  State &s = state();
+  std::lock_guard<std::mutex> lock(s.memoryMutex);
+  auto live = s.liveBlocks.find(devicePointer(ptr));
+  if (live == s.liveBlocks.end())
+    return false;
+  s.freeBlocks[live->second].push_back(live->first);
+  s.liveBlocks.erase(live);
+  return true;
+}
+
+/// Adds a finished launch or copy to its row and the totals. Called with
+/// the profile's mutex held.
+void account(Profile &p, const Profile::Pending &work, double seconds) {
+  std::string key, shape;
+  if (work.function) {
+    auto known = p.names.find(work.function);
+    key = known == p.names.end() ? "?" : known->second;
+    const intptr_t *d = work.dims;
+    shape = std::to_string(d[0]) + "x" + std::to_string(d[1]) + "x" +
+            std::to_string(d[2]) + " " + std::to_string(d[3]) + "x" +
+            std::to_string(d[4]) + "x" + std::to_string(d[5]);
+    ++p.launches;
+    p.kernelSeconds += seconds;
+    p.launchHostSeconds += work.hostSeconds;
+  } else {
+    key = std::string("(memcpy ") + kCopyKinds[work.copyKind] + ")";
+    shape = std::to_string(work.dims[0]) + " bytes";
+    ++p.copies[work.copyKind];
+    p.copyBytes[work.copyKind] += work.dims[0];
+    p.copySeconds += seconds;
+  }
+  Profile::Entry &e = p.entries[key];
+  ++e.calls;
+  e.seconds += seconds;
+  e.shape = std::move(shape);
+}
+
+/// Reads the events the GPU has passed and returns them to the pool; the
+/// others (work another thread queued since) stay pending. A failed query
+/// (the stream hit an error, which its synchronization reports) counts the
+/// work with no time.
+void resolvePending(Profile &p) {
+  const Driver &d = state().driver;
+  std::lock_guard<std::mutex> lock(p.mutex);
+  size_t kept = 0;
+  for (const Profile::Pending &work : p.pending) {
+    CUresult r = d.eventQuery(work.end);
+    if (r == kErrorNotReady) {
+      p.pending[kept++] = work;
+      continue;
+    }
+    float ms = 0;
+    if (!r)
+      r = d.eventElapsedTime(&ms, work.start, work.end);
+    account(p, work, r ? 0 : ms * 1e-3);
+    p.idleEvents.push_back(work.start);
+    p.idleEvents.push_back(work.end);
+  }
+  p.pending.resize(kept);
+}
+
+/// Runs `work` (a launch or copy that fails the forward pass itself)
+/// between two timing events on `stream` and adds it to the pending list.
+/// Waits only when that list is full.
+template <typename Work>
+void timeWork(Profile &p, CUstream stream, Profile::Pending pending,
+              Work work) {
+  const Driver &d = state().driver;
+  CUevent events[2] = {nullptr, nullptr};
+  {
+    std::lock_guard<std::mutex> lock(p.mutex);
+    for (CUevent &event : events)
+      if (!p.idleEvents.empty()) {
+        event = p.idleEvents.back();
+        p.idleEvents.pop_back();
+      }
+  }
+  for (CUevent &event : events)
+    if (!event)
+      if (CUresult r = d.eventCreate(&event, kEventDefault))
+        failInForwardPass(describe("cuEventCreate (profile)", r));
+  // A failure below unwinds and leaks these two events: the run is over.
+  if (CUresult r = d.eventRecord(events[0], stream))
+    failInForwardPass(describe("cuEventRecord (profile)", r));
+  double start = now();
+  work();
+  pending.hostSeconds = now() - start;
+  if (CUresult r = d.eventRecord(events[1], stream))
+    failInForwardPass(describe("cuEventRecord (profile)", r));
+  pending.start = events[0];
+  pending.end = events[1];
+  bool full;
+  {
+    // Only once both are recorded: an event never recorded reads as done.
+    std::lock_guard<std::mutex> lock(p.mutex);
+    p.pending.push_back(pending);
+    full = p.pending.size() > kMaxPending;
+  }
+  if (full) {
+    if (CUresult r = d.eventSynchronize(events[1]))
+      failInForwardPass(describe("cuEventSynchronize (profile)", r));
+    resolvePending(p);
+  }
+}
+
+/// Whether cuPointerGetAttribute knows `ptr` as device memory; pageable
+/// host memory is unknown to it (an error), pinned memory is host memory.
+bool isDeviceMemory(const void *ptr) {
+  unsigned type = 0;
+  return state().driver.pointerGetAttribute(&type, kPointerAttributeMemoryType,
+                                            devicePointer(ptr)) == kSuccess &&
+         type == kMemoryTypeDevice;
+}
+
+/// At exit: waits for the queued work, reads its events and prints the
+/// totals, then a row per kernel (and copy direction), the costliest first.
+void printProfile() {
+  Profile *p = profiler;
+  if (!p)
+    return;
+  State &s = state();
+  // The driver may be shut down already; then the pending work is untimed.
+  if (!ensureContext() && !s.driver.streamSynchronize(s.stream))
+    resolvePending(*p);
+  std::lock_guard<std::mutex> lock(p->mutex);
+  std::vector<std::pair<std::string, Profile::Entry>> rows(p->entries.begin(),
+                                                          p->entries.end());
+  std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+    return a.second.seconds > b.second.seconds;
+  });
+  // The totals first: scripts show the table's head.
+  std::fprintf(stderr,
+               "trit CUDA profile: %.3f ms of GPU time in %zu kinds of work "
+               "(events around each launch and copy, no synchronization)\n",
+               (p->kernelSeconds + p->copySeconds) * 1e3, rows.size());
+  // GPU time well below the host's time in cuLaunchKernel: the step is
+  // bound by launch overhead, not by the kernels.
+  std::fprintf(stderr,
+               "  kernels: %lld launches, %.3f ms on the GPU, %.3f ms of host "
+               "time in cuLaunchKernel (%.1f us each)\n",
+               static_cast<long long>(p->launches), p->kernelSeconds * 1e3,
+               p->launchHostSeconds * 1e3,
+               p->launches ? p->launchHostSeconds * 1e6 / p->launches : 0.0);
+  int64_t copies = 0;
+  for (int64_t count : p->copies)
+    copies += count;
+  std::fprintf(stderr, "  copies: %lld, %.3f ms on the GPU",
+               static_cast<long long>(copies), p->copySeconds * 1e3);
+  for (int kind : {1, 2, 3, 0})
+    if (kind || p->copies[kind])
+      std::fprintf(stderr, "; %s %lld (%llu bytes)", kCopyKinds[kind],
+                   static_cast<long long>(p->copies[kind]),
+                   static_cast<unsigned long long>(p->copyBytes[kind]));
+  std::fprintf(stderr, "\n");
+  if (!p->pending.empty())
+    std::fprintf(stderr,
+                 "  untimed: %zu launches and copies (the stream did not "
+                 "finish at exit)\n",
+                 p->pending.size());
+  std::fprintf(stderr, "  %10s %8s %10s  %-22s %s\n", "total ms", "calls",
+               "us each", "grid x block/bytes", "kernel");
+  for (const auto &[name, e] : rows)
+    std::fprintf(stderr, "  %10.3f %8lld %10.1f  %-22s %s\n", e.seconds * 1e3,
+                 static_cast<long long>(e.calls), e.seconds * 1e6 / e.calls,
+                 e.shape.c_str(), name.c_str());
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -448,10 +651,22 @@ extern "C" void trit_cuda_free(void *device) {
   State &s = state();
   // Work still queued may read it.
   CUresult r = s.driver.streamSynchronize(s.stream);
-  if (!r)
+  if (!r) {
+    if (Profile *p = profiler)
+      resolvePending(*p);
     r = s.driver.memFree(devicePointer(device));
+  }
   if (r && r != kErrorDeinitialized)
     record(describe("cuMemFree", r));
+}
+
+extern "C" void trit_cuda_release(void *device) {
+  // Without a driver nothing was allocated, and the status says why.
+  if (!device || ensureContext())
+    return;
+  // Not a forward pass: no check handler to unwind to.
+  if (!releaseBlock(device))
+    record("CUDA: trit_cuda_release: a pointer mgpuMemAlloc did not return");
 }
 
 extern "C" void trit_cuda_set_device(int device) {
@@ -467,43 +682,6 @@ extern "C" const char *trit_cuda_device_name(void) {
 //===----------------------------------------------------------------------===//
 // MLIR's GPU runtime ABI
 //===----------------------------------------------------------------------===//
-
-namespace {
-/// Times one piece of work on `stream` for TRIT_CUDA_PROFILE: the stream is
-/// drained before it starts, and record() drains it again and adds the
-/// time to the entry of the kernel `function` (or `name`).
-class ProfileScope {
-public:
-  explicit ProfileScope(void *stream) : p(profile()), stream(stream) {
-    if (p) {
-      state().driver.streamSynchronize(streamOf(stream));
-      start = now();
-    }
-  }
-  bool on() const { return p != nullptr; }
-  void record(const void *function, const char *name,
-              const std::string &shape) {
-    if (CUresult r = state().driver.streamSynchronize(streamOf(stream)))
-      failInForwardPass(describe("cuStreamSynchronize", r));
-    double seconds = now() - start;
-    std::lock_guard<std::mutex> lock(p->mutex);
-    std::string key = name;
-    if (function) {
-      auto known = p->names.find(function);
-      key = known == p->names.end() ? "?" : known->second;
-    }
-    Profile::Entry &e = p->entries[key];
-    ++e.calls;
-    e.seconds += seconds;
-    e.shape = shape;
-  }
-
-private:
-  Profile *p;
-  void *stream;
-  double start = 0;
-};
-} // namespace
 
 extern "C" void *mgpuModuleLoad(void *data, size_t /*gpuBlobSize*/) {
   if (ensureContext())
@@ -543,9 +721,18 @@ extern "C" void *mgpuModuleLoadJIT(void *data, int optLevel) {
 extern "C" void mgpuModuleUnload(void *module) {
   // Runs in the model library's destructors, maybe as the process ends and
   // the driver is already shut down: that is no error.
-  if (!module || ensureContext())
+  if (!module)
     return;
-  CUresult r = state().driver.moduleUnload(static_cast<CUmodule>(module));
+  State &s = state();
+  {
+    // A module loaded later may get the same address.
+    std::unique_lock<std::shared_mutex> lock(s.kernelMutex);
+    for (auto it = s.kernels.begin(); it != s.kernels.end();)
+      it = it->first.first == module ? s.kernels.erase(it) : std::next(it);
+  }
+  if (ensureContext())
+    return;
+  CUresult r = s.driver.moduleUnload(static_cast<CUmodule>(module));
   if (r && r != kErrorDeinitialized)
     record(describe("cuModuleUnload", r));
 }
@@ -558,14 +745,27 @@ extern "C" void *mgpuModuleGetFunction(void *module, const char *name) {
                       "': its module did not load" +
                       (why ? std::string(" (") + why + ")" : ""));
   }
+  State &s = state();
+  std::pair<const void *, const char *> key(module, name);
+  {
+    std::shared_lock<std::shared_mutex> lock(s.kernelMutex);
+    auto cached = s.kernels.find(key);
+    if (cached != s.kernels.end() && cached->second.second == name)
+      return cached->second.first;
+  }
   CUfunction function = nullptr;
   if (CUresult r = d.moduleGetFunction(&function,
                                        static_cast<CUmodule>(module), name))
     failInForwardPass(describe("cuModuleGetFunction", r) + " for kernel '" +
                       name + "'");
-  if (Profile *p = profile()) {
+  {
+    std::unique_lock<std::shared_mutex> lock(s.kernelMutex);
+    s.kernels.insert_or_assign(key,
+                               std::make_pair(function, std::string(name)));
+  }
+  if (Profile *p = profiler) {
     std::lock_guard<std::mutex> lock(p->mutex);
-    p->names.emplace(function, name);
+    p->names.insert_or_assign(function, name);
   }
   return function;
 }
@@ -593,17 +793,19 @@ extern "C" void mgpuLaunchKernel(void *function, intptr_t gridX,
     if (CUresult r =
             d.funcSetAttribute(kernel, kFuncMaxDynamicSharedBytes, smem))
       failInForwardPass(describe("cuFuncSetAttribute", r));
-  ProfileScope timed(stream);
-  if (CUresult r = d.launchKernel(kernel, gridX, gridY, gridZ, blockX, blockY,
-                                  blockZ, smem < 0 ? 0 : smem,
-                                  streamOf(stream), params, extra))
-    failInForwardPass(describe("cuLaunchKernel", r));
-  if (timed.on())
-    timed.record(
-        function, "",
-        std::to_string(gridX) + "x" + std::to_string(gridY) + "x" +
-            std::to_string(gridZ) + " " + std::to_string(blockX) + "x" +
-            std::to_string(blockY) + "x" + std::to_string(blockZ));
+  auto launch = [&] {
+    if (CUresult r = d.launchKernel(kernel, gridX, gridY, gridZ, blockX,
+                                    blockY, blockZ, smem < 0 ? 0 : smem,
+                                    streamOf(stream), params, extra))
+      failInForwardPass(describe("cuLaunchKernel", r));
+  };
+  if (Profile *p = profiler) {
+    Profile::Pending work{};
+    work.function = function;
+    std::copy(std::begin(dims), std::end(dims), work.dims);
+    return timeWork(*p, streamOf(stream), work, launch);
+  }
+  launch();
 }
 
 extern "C" void *mgpuStreamCreate(void) {
@@ -619,6 +821,8 @@ extern "C" void mgpuStreamSynchronize(void *stream) {
   // Reports any error of the work queued since the last synchronization.
   if (CUresult r = d.streamSynchronize(streamOf(stream)))
     failInForwardPass(describe("cuStreamSynchronize", r));
+  if (Profile *p = profiler)
+    resolvePending(*p);
 }
 
 extern "C" void mgpuStreamWaitEvent(void *stream, void *event) {
@@ -692,20 +896,7 @@ extern "C" void *mgpuMemAlloc(uint64_t sizeBytes, void * /*stream*/,
 extern "C" void mgpuMemFree(void *ptr, void * /*stream*/) {
   if (!ptr)
     return;
-  State &s = state();
-  bool known = false;
-  {
-    std::lock_guard<std::mutex> lock(s.memoryMutex);
-    auto live = s.liveBlocks.find(devicePointer(ptr));
-    if (live != s.liveBlocks.end()) {
-      // Reused by a later mgpuMemAlloc: its users come later on the one
-      // stream than every queued user of this block.
-      s.freeBlocks[live->second].push_back(live->first);
-      s.liveBlocks.erase(live);
-      known = true;
-    }
-  }
-  if (!known)
+  if (!releaseBlock(ptr))
     failInForwardPass("CUDA: mgpuMemFree: a pointer mgpuMemAlloc did not "
                       "return");
 }
@@ -717,12 +908,19 @@ extern "C" void mgpuMemcpy(void *dst, void *src, size_t sizeBytes,
   const Driver &d = requireContext();
   // Unified addressing: any direction; host memory is pageable, so the call
   // returns once the host side is done with it.
-  ProfileScope timed(stream);
-  if (CUresult r = d.memcpyAsync(devicePointer(dst), devicePointer(src),
-                                 sizeBytes, streamOf(stream)))
-    failInForwardPass(describe("cuMemcpyAsync", r));
-  if (timed.on())
-    timed.record(nullptr, "(memcpy)", std::to_string(sizeBytes) + " bytes");
+  auto copy = [&] {
+    if (CUresult r = d.memcpyAsync(devicePointer(dst), devicePointer(src),
+                                   sizeBytes, streamOf(stream)))
+      failInForwardPass(describe("cuMemcpyAsync", r));
+  };
+  if (Profile *p = profiler) {
+    Profile::Pending work{};
+    work.copyKind =
+        (isDeviceMemory(src) ? 2 : 0) + (isDeviceMemory(dst) ? 1 : 0);
+    work.dims[0] = static_cast<intptr_t>(sizeBytes);
+    return timeWork(*p, streamOf(stream), work, copy);
+  }
+  copy();
 }
 
 extern "C" void mgpuMemset32(void *dst, unsigned int value, size_t count,

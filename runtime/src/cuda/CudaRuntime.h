@@ -28,6 +28,12 @@ TRIT_CUDA_EXPORT const char *trit_cuda_status(void);
  * failure (trit_cuda_status says why). */
 TRIT_CUDA_EXPORT void *trit_cuda_upload(const void *host, int64_t bytes);
 TRIT_CUDA_EXPORT void trit_cuda_free(void *device);
+/* Returns a block that mgpuMemAlloc handed out (a KV cache a model returned,
+ * say, that the runtime now drops) to the allocator's cache, in stream order:
+ * no synchronization, since its next users come later on the one stream.
+ * NULL is ignored; any other pointer is an error for trit_cuda_status, not a
+ * crash. */
+TRIT_CUDA_EXPORT void trit_cuda_release(void *device);
 /* The device to use; only before the first use (TRIT_CUDA_DEVICE wins). */
 TRIT_CUDA_EXPORT void trit_cuda_set_device(int device);
 /* cuDeviceGetName's answer; NULL unless initialization succeeded. */
