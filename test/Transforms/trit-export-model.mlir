@@ -98,7 +98,9 @@ func.func @main(%ids: tensor<1x4xi64>, %extra: index) -> tensor<1x4x8xf32> {
 // (Its logits are no LM head's: no trit_forward_cached_last.)
 // CHECK-LABEL: func.func private @trit_forward_graph(
 // CHECK-LABEL: func.func @trit_forward_cached(
-// CHECK-SAME: %[[IDS:.*]]: tensor<?x?xi64>, %[[CACHE:.*]]: tensor<2x?x3x?x4xf32>) -> (tensor<?x?x5xf32>, tensor<2x?x3x?x4xf32>) attributes {llvm.emit_c_interface}
+// The cache argument and result are marked: the GPU target keeps them in
+// device memory between steps.
+// CHECK-SAME: %[[IDS:.*]]: tensor<?x?xi64>, %[[CACHE:.*]]: tensor<2x?x3x?x4xf32> {trit.kv_cache}) -> (tensor<?x?x5xf32>, tensor<2x?x3x?x4xf32> {trit.kv_cache}) attributes {llvm.emit_c_interface}
 // CHECK: %[[K:.*]] = tensor.extract_slice %[[CACHE]][0, 0, 0, 0, 0] [1, %{{.*}}, 3, %{{.*}}, 4] [1, 1, 1, 1, 1] : tensor<2x?x3x?x4xf32> to tensor<?x3x?x4xf32>
 // CHECK: %[[V:.*]] = tensor.extract_slice %[[CACHE]][1, 0, 0, 0, 0]
 // CHECK: %[[R:.*]]:3 = call @trit_forward_graph(%[[IDS]], %[[K]], %[[V]])
@@ -143,11 +145,11 @@ func.func @main(%ids: tensor<?x?xi64>, %k: tensor<?x3x?x4xf32>, %v: tensor<?x3x?
 // CHECK-NOT: linalg.matmul
 // CHECK: return %[[L]]
 // CHECK-LABEL: func.func @trit_forward_cached(
-// CHECK-SAME: -> (tensor<?x?x5xf32>, tensor<2x?x3x?x4xf32>)
+// CHECK-SAME: -> (tensor<?x?x5xf32>, tensor<2x?x3x?x4xf32> {trit.kv_cache})
 // CHECK: %[[ZERO:.*]] = arith.constant 0 : index
 // CHECK-NEXT: call @trit_forward_graph(%{{.*}}, %{{.*}}, %{{.*}}, %[[ZERO]])
 // CHECK-LABEL: func.func @trit_forward_cached_last(
-// CHECK-SAME: %[[IDS:[^:]*]]: tensor<?x?xi64>, %{{.*}}: tensor<2x?x3x?x4xf32>) -> (tensor<?x1x5xf32>, tensor<2x?x3x?x4xf32>)
+// CHECK-SAME: %[[IDS:[^:]*]]: tensor<?x?xi64>, %{{.*}}: tensor<2x?x3x?x4xf32> {trit.kv_cache}) -> (tensor<?x1x5xf32>, tensor<2x?x3x?x4xf32> {trit.kv_cache})
 // CHECK: %[[LEN:.*]] = tensor.dim %[[IDS]], %[[ONE:.*]] : tensor<?x?xi64>
 // CHECK-NEXT: %[[LASTROW:.*]] = arith.subi %[[LEN]], %[[ONE]] : index
 // CHECK-NEXT: %[[R:.*]]:3 = call @trit_forward_graph(%{{.*}}, %{{.*}}, %{{.*}}, %[[LASTROW]])

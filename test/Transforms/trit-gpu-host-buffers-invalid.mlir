@@ -103,3 +103,16 @@ func.func @outer(%a: memref<4xf32>) -> memref<4xf32> {
   %b = func.call @inner(%a) : (memref<4xf32>) -> memref<4xf32>
   return %b : memref<4xf32>
 }
+
+// -----
+
+// A KV cache returned as the argument it came in as: the runtime would
+// release the buffer it passes in again. Refused.
+func.func @cache_passthrough(%ids: memref<?xf32>, %past: memref<?xf32> {trit.kv_cache})
+    -> (memref<?xf32>, memref<?xf32> {trit.kv_cache}) {
+  %c0 = arith.constant 0 : index
+  %n = memref.dim %ids, %c0 : memref<?xf32>
+  %logits = memref.alloc(%n) : memref<?xf32>
+  // expected-error @+1 {{'func.return' op returns a buffer that the function does not own}}
+  return %logits, %past : memref<?xf32>, memref<?xf32>
+}

@@ -187,3 +187,47 @@ func.func @scalars(%a: index) -> index {
   %b = arith.addi %a, %a : index
   return %b : index
 }
+
+// -----
+
+// An entry point's KV cache (marked trit.kv_cache by trit-export-model)
+// stays on the device: the cache argument is read in place (no copy in, no
+// dealloc: the runtime owns it), and the new cache is returned as the
+// device buffer itself (no copy out, no dealloc). The ids still come in and
+// the logits still go out.
+// CHECK-LABEL: func.func @cached
+// CHECK-SAME: (%[[IDS:.*]]: memref<?xf32>, %[[PAST:.*]]: memref<?xf32> {trit.kv_cache}) -> (memref<?xf32>, memref<?xf32> {trit.kv_cache})
+// CHECK: %[[IDSD:.*]] = gpu.alloc
+// CHECK-NEXT: gpu.memcpy  %[[IDSD]], %[[IDS]]
+// CHECK-NOT: gpu.memcpy
+// CHECK: %[[LOGITS:.*]] = gpu.alloc
+// CHECK: %[[PRESENT:.*]] = gpu.alloc
+// CHECK: gpu.launch
+// CHECK: memref.load %[[IDSD]]
+// CHECK: memref.load %[[PAST]]
+// CHECK: gpu.terminator
+// CHECK: %[[HOST:.*]] = memref.alloc(%{{.*}}) {trit.host}
+// CHECK-NEXT: gpu.memcpy  %[[HOST]], %[[LOGITS]]
+// CHECK-NOT: gpu.memcpy
+// CHECK-DAG: gpu.dealloc  %[[LOGITS]]
+// CHECK-DAG: gpu.dealloc  %[[IDSD]]
+// CHECK-NOT: gpu.dealloc
+// CHECK: return %[[HOST]], %[[PRESENT]] : memref<?xf32>, memref<?xf32>
+func.func @cached(%ids: memref<?xf32>, %past: memref<?xf32> {trit.kv_cache})
+    -> (memref<?xf32>, memref<?xf32> {trit.kv_cache}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %n = memref.dim %ids, %c0 : memref<?xf32>
+  %logits = memref.alloc(%n) : memref<?xf32>
+  %present = memref.alloc(%n) : memref<?xf32>
+  gpu.launch blocks(%bx, %by, %bz) in (%gx = %n, %gy = %c1, %gz = %c1)
+             threads(%tx, %ty, %tz) in (%sx = %c1, %sy = %c1, %sz = %c1) {
+    %i = memref.load %ids[%bx] : memref<?xf32>
+    %p = memref.load %past[%bx] : memref<?xf32>
+    %s = arith.addf %i, %p : f32
+    memref.store %s, %logits[%bx] : memref<?xf32>
+    memref.store %s, %present[%bx] : memref<?xf32>
+    gpu.terminator
+  }
+  return %logits, %present : memref<?xf32>, memref<?xf32>
+}

@@ -148,6 +148,8 @@ int trit_model_has_kv_cache(const trit_model *model);
 typedef struct trit_session trit_session;
 
 trit_status trit_session_create(trit_model *model, trit_session **session);
+/* Frees the session (and its KV cache, which for a CUDA model is device
+ * memory): call it before freeing the session's model. */
 void trit_session_free(trit_session *session);
 /* Tokens the session holds. */
 int64_t trit_session_length(const trit_session *session);

@@ -67,13 +67,16 @@ struct trit_model {
   /// Compiled with --target=cuda: its library holds the CUDA backend
   /// (trit_cuda_runtime) and runs every step on the GPU.
   bool cuda = false;
+  /// CUDA models keep their KV cache in device memory: what returns it to
+  /// the model's allocator (trit_cuda_release). Null: malloc'ed memory.
+  void (*releaseCache)(void *) = nullptr;
 };
 
 struct trit_session {
   trit_model *model = nullptr;
   /// Every token so far (a model without a cache runs them all again).
   std::vector<int64_t> tokens;
-  /// The cache the model returned last; owned (malloc'ed by the model).
+  /// The cache the model returned last; owned (see releaseCache).
   trit_memref5_f32 cache{};
   bool hasCache = false;
 };
@@ -347,6 +350,9 @@ extern "C" trit_status trit_model_load(const char *path, trit_model **model) {
   m->forward = forward;
   m->cached = cached;
   m->cuda = cudaStatus != nullptr;
+  if (m->cuda)
+    m->releaseCache =
+        reinterpret_cast<void (*)(void *)>(symbol("trit_cuda_release"));
   if (cached)
     m->cachedLast = reinterpret_cast<CachedFn *>(
         symbol("_mlir_ciface_trit_forward_cached_last"));
@@ -472,6 +478,15 @@ trit_status takeLogits(const trit_model *model, trit_memref3_f32 &result,
   return TRIT_OK;
 }
 
+/// Frees a KV cache that `model` returned: host memory, or device memory
+/// of a CUDA model.
+void releaseCache(const trit_model *model, const trit_memref5_f32 &cache) {
+  if (model->releaseCache)
+    model->releaseCache(cache.allocated);
+  else
+    std::free(cache.allocated);
+}
+
 /// Runs trit_forward_cached on ids [batch, seq] after `past` (null: an
 /// empty cache); writes the logits to `logits` (if not null) and the
 /// extended cache to `*present`, which the caller frees. With `lastOnly`
@@ -510,7 +525,7 @@ trit_status runCached(trit_model *model, const int64_t *ids, int64_t batch,
       cache.sizes[3] != pastLength + seq ||
       cache.sizes[4] != model->kvHeadDim) {
     std::free(out.logits.allocated);
-    std::free(cache.allocated);
+    releaseCache(model, cache);
     return fail(TRIT_ERROR_LOAD, "'" + model->path +
                                      "' returned a KV cache of an unexpected "
                                      "shape");
@@ -521,7 +536,7 @@ trit_status runCached(trit_model *model, const int64_t *ids, int64_t batch,
   int64_t firstRow = lastOnly && !last ? seq - 1 : 0;
   if (trit_status status =
           takeLogits(model, out.logits, batch, rows, firstRow, logits)) {
-    std::free(cache.allocated);
+    releaseCache(model, cache);
     return status;
   }
   return TRIT_OK;
@@ -586,7 +601,7 @@ extern "C" trit_status trit_model_forward(trit_model *model,
     trit_status status =
         runCached(model, ids, batch, seq, nullptr, logits, &present);
     if (status == TRIT_OK)
-      std::free(present.allocated);
+      releaseCache(model, present);
     return status;
   }
   trit_memref2_i64 in = idsDescriptor(ids, batch, seq);
@@ -611,7 +626,7 @@ extern "C" void trit_session_free(trit_session *session) {
   if (!session)
     return;
   if (session->hasCache)
-    std::free(session->cache.allocated);
+    releaseCache(session->model, session->cache);
   delete session;
 }
 
@@ -649,7 +664,7 @@ trit_status appendTokens(trit_session *session, const int64_t *ids,
                       &present, lastOnly))
       return status;
     if (session->hasCache)
-      std::free(session->cache.allocated);
+      releaseCache(model, session->cache);
     session->cache = present;
     session->hasCache = true;
     session->tokens.insert(session->tokens.end(), ids, ids + count);

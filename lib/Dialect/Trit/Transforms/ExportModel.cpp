@@ -308,6 +308,10 @@ struct TritExportModelPass
         builder, loc, wrapperName,
         builder.getFunctionType({ids, stacked}, {logitsType, stacked}));
     wrapper->setAttr("llvm.emit_c_interface", builder.getUnitAttr());
+    // The cache the runtime passes back at the next step: the GPU target
+    // keeps it in device memory (trit-gpu-host-buffers).
+    wrapper.setArgAttr(1, "trit.kv_cache", builder.getUnitAttr());
+    wrapper.setResultAttr(1, "trit.kv_cache", builder.getUnitAttr());
     Block *body = wrapper.addEntryBlock();
     builder.setInsertionPointToStart(body);
     Value idsArg = body->getArgument(0), cacheArg = body->getArgument(1);

@@ -49,6 +49,10 @@ SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value value) {
 
 bool isEntryPoint(func::FuncOp fn) { return !fn.isPrivate(); }
 
+/// Marks an entry point's KV-cache argument and result (trit-export-model):
+/// they stay in device memory, owned by the runtime between steps.
+constexpr llvm::StringLiteral kKvCache = "trit.kv_cache";
+
 struct TritGpuHostBuffersPass
     : public trit::impl::TritGpuHostBuffersPassBase<TritGpuHostBuffersPass> {
   using Base::Base;
@@ -243,7 +247,7 @@ struct TritGpuHostBuffersPass
       OpBuilder b(&fn.getBody().front(), fn.getBody().front().begin());
       for (BlockArgument arg : fn.getArguments()) {
         auto type = dyn_cast<MemRefType>(arg.getType());
-        if (!type)
+        if (!type || fn.getArgAttr(arg.getArgNumber(), kKvCache))
           continue;
         if (!type.getLayout().isIdentity())
           return fn.emitOpError("takes an argument with a layout; the GPU "
@@ -268,7 +272,7 @@ struct TritGpuHostBuffersPass
     OpBuilder b(ret);
     SmallVector<Value> results(ret.getOperands());
     DenseSet<Value> keep;
-    for (Value &result : results) {
+    for (auto [index, result] : llvm::enumerate(results)) {
       if (!isa<MemRefType>(result.getType()))
         continue;
       Value base = baseBuffer(result);
@@ -276,7 +280,10 @@ struct TritGpuHostBuffersPass
         return ret.emitOpError("returns a buffer that the function does not "
                                "own (an argument, a constant or a view of "
                                "one); the GPU target returns fresh buffers");
-      if (!isEntryPoint(fn)) {
+      // A KV cache goes back as the device buffer itself: the runtime
+      // passes it in again at the next step and releases it to the
+      // allocator afterwards.
+      if (!isEntryPoint(fn) || fn.getResultAttr(index, kKvCache)) {
         keep.insert(base);
         continue;
       }

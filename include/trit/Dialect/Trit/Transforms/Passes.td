@@ -202,7 +202,9 @@ def TritExportModelPass : Pass<"trit-export-model", "ModuleOp"> {
     `trit_forward_cached(ids, cache) -> (logits, cache)` with a C interface
     wraps it with all n tensors stacked into one
     `tensor<n x B x heads x ? x head_dim x f32>`, so that the runtime calls
-    one fixed signature whatever the number of layers; the constants
+    one fixed signature whatever the number of layers (the cache argument
+    and result are marked `trit.kv_cache`: the GPU target keeps them in
+    device memory); the constants
     `trit_compiled_kv_tensors`, `trit_compiled_kv_heads` and
     `trit_compiled_kv_head_dim` describe the cache. When the logits come
     from an LM head in the importer's form (`collapse_shape` of
@@ -555,7 +557,11 @@ def TritGpuHostBuffersPass : Pass<"trit-gpu-host-buffers", "ModuleOp"> {
     - a public function (the model's entry points) copies each memref
       argument to the device on entry (`gpu.alloc` + `gpu.memcpy`) and
       each result back into a host `memref.alloc` (tagged `trit.host`),
-      which the runtime frees with `free()`;
+      which the runtime frees with `free()`. An argument or result marked
+      `trit.kv_cache` (trit-export-model's cache) is not copied: it is a
+      device buffer that the runtime keeps between steps and releases
+      (`trit_cuda_release`), so a decode step copies only the new tokens
+      in and the logits out;
     - `memref.get_global` of a constant smaller than
       `kernel-constant-bytes`, or a splat, used inside a `gpu.launch` is
       moved into it, so that outlining compiles the constant into the
