@@ -17,6 +17,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
@@ -80,6 +81,18 @@ const gpu::Processor *blockOrder(unsigned rank) {
 
 /// Lanes that share one reduction (a warp).
 constexpr int64_t kLanes = 32;
+
+/// A reduction of at least this many iterations (static) whose loop has
+/// fewer than kFewOutputs outputs that are known at compile time (a
+/// token's RMSNorm sum or absmax: the outputs are the tokens, one at
+/// decode) takes a whole block rather than a warp: a warp would walk 80
+/// values of a 2560-wide row one after another in each lane.
+constexpr int64_t kBlockReductionTrips = 32 * kLanes;
+constexpr int64_t kFewOutputs = 2048;
+
+/// Each lane's share of a reduction is unrolled this many times, so that
+/// the loads of several iterations are in flight at once.
+constexpr uint64_t kReductionUnroll = 4;
 
 /// How the loop-carried value `index` of `loop` is combined, if it is a
 /// reduction: every iteration folds one value into it with the same
@@ -283,18 +296,40 @@ scf::ForOp splittableReduction(scf::ParallelOp loop) {
   return reduction;
 }
 
-/// `loop` with one more, innermost, dimension of kLanes lanes that share
-/// its reduction: lane l takes iterations l, l + 32, ...; gpu.subgroup_reduce
-/// combines the lanes' partial results, and the loop's initial value joins
-/// last. Integer reductions give the same result; a float sum is added in
-/// another order (max and min are exact).
-scf::ParallelOp splitAcrossLanes(scf::ParallelOp loop, scf::ForOp reduction) {
+/// Whether `reduction`, the body of `loop`, is long and its outputs few
+/// enough to take a block of threads rather than a warp.
+bool wantsBlock(scf::ParallelOp loop, scf::ForOp reduction) {
+  std::optional<APInt> trips = reduction.getStaticTripCount();
+  if (!trips || trips->getSExtValue() < kBlockReductionTrips)
+    return false;
+  int64_t outputs = 1;
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb),
+                           u = getConstantIntValue(ub),
+                           s = getConstantIntValue(step);
+    if (l && u && s && *s > 0)
+      outputs *= std::max<int64_t>(1, (*u - *l + *s - 1) / *s);
+    if (outputs >= kFewOutputs)
+      return false;
+  }
+  return true;
+}
+
+/// `loop` with one more, innermost, dimension of `lanes` threads that share
+/// its reduction: thread l takes iterations l, l + lanes, ... (unrolled by
+/// kReductionUnroll); gpu.subgroup_reduce (a warp, lanes = 32) or
+/// gpu.all_reduce (a block) combines their partial results, and the loop's
+/// initial value joins last. Integer reductions give the same result; a
+/// float sum is added in another order (max and min are exact).
+scf::ParallelOp splitAcrossLanes(scf::ParallelOp loop, scf::ForOp reduction,
+                                 int64_t lanes) {
   OpBuilder b(loop);
   Location loc = loop.getLoc();
   SmallVector<Value> lbs(loop.getLowerBound()), ubs(loop.getUpperBound()),
       steps(loop.getStep());
   lbs.push_back(arith::ConstantIndexOp::create(b, loc, 0));
-  ubs.push_back(arith::ConstantIndexOp::create(b, loc, kLanes));
+  ubs.push_back(arith::ConstantIndexOp::create(b, loc, lanes));
   steps.push_back(arith::ConstantIndexOp::create(b, loc, 1));
   auto split = scf::ParallelOp::create(b, loc, lbs, ubs, steps);
   IRMapping map;
@@ -314,7 +349,7 @@ scf::ParallelOp splitAcrossLanes(scf::ParallelOp loop, scf::ForOp reduction) {
     Value start = arith::AddIOp::create(
         b, loc, lb, arith::MulIOp::create(b, loc, lane, step));
     Value stride = arith::MulIOp::create(
-        b, loc, step, arith::ConstantIndexOp::create(b, loc, kLanes));
+        b, loc, step, arith::ConstantIndexOp::create(b, loc, lanes));
     SmallVector<gpu::AllReduceOperation> kinds;
     SmallVector<Value> identities;
     for (unsigned i = 0; i < reduction.getNumResults(); ++i) {
@@ -336,9 +371,26 @@ scf::ParallelOp splitAcrossLanes(scf::ParallelOp loop, scf::ForOp reduction) {
       for (Operation &inner : reduction.getBody()->getOperations())
         b.clone(inner, map);
     }
+    // The remainder loop that unrolling adds (when the trip count does not
+    // divide) comes after, so its results are the partial results.
+    (void)loopUnrollByFactor(partial, kReductionUnroll);
+    SmallVector<Value> partials(partial.getResults());
+    if (Operation *next = partial->getNextNode())
+      if (auto rest = dyn_cast<scf::ForOp>(next);
+          rest && llvm::equal(rest.getInitArgs(), partial.getResults()))
+        partials.assign(rest.getResults().begin(), rest.getResults().end());
+    b.setInsertionPointAfter(partials.front().getDefiningOp());
     for (unsigned i = 0; i < reduction.getNumResults(); ++i) {
-      Value all = gpu::SubgroupReduceOp::create(b, loc, partial.getResult(i),
-                                                kinds[i], /*uniform=*/true);
+      Value all =
+          lanes == kLanes
+              ? gpu::SubgroupReduceOp::create(b, loc, partials[i], kinds[i],
+                                              /*uniform=*/true)
+                    .getResult()
+              : gpu::AllReduceOp::create(
+                    b, loc, partials[i],
+                    gpu::AllReduceOperationAttr::get(b.getContext(), kinds[i]),
+                    /*uniform=*/true)
+                    .getResult();
       Value init = map.lookupOrDefault(reduction.getInitArgs()[i]);
       Value yielded = reduction.getYieldedValues()[i];
       Value combined;
@@ -466,11 +518,17 @@ struct TritGpuMapLoopsPass
       // the reduction; thread x is the lane, thread y the innermost
       // dimension.
       if (scf::ForOp reduction = splittableReduction(loop)) {
-        scf::ParallelOp split = splitAcrossLanes(loop, reduction);
+        // Few long reductions: a block each (one output per block, the
+        // block's threads its lanes, rounded to whole warps).
+        int64_t lanes = kLanes;
+        if (blockSize >= 2 * kLanes && wantsBlock(loop, reduction))
+          lanes = blockSize / kLanes * kLanes;
+        scf::ParallelOp split = splitAcrossLanes(loop, reduction, lanes);
         unsigned splitRank = split.getNumLoops();
         SmallVector<int64_t> sizes(splitRank, 1);
-        sizes[splitRank - 1] = kLanes;
-        sizes[splitRank - 2] = std::max<int64_t>(1, blockSize / kLanes);
+        sizes[splitRank - 1] = lanes;
+        if (lanes == kLanes)
+          sizes[splitRank - 2] = std::max<int64_t>(1, blockSize / kLanes);
         auto [outer, inner] =
             scf::tileParallelLoop(split, sizes, /*noMinMaxBounds=*/true);
         const gpu::Processor *splitBlocks = blockOrder(splitRank - 1);

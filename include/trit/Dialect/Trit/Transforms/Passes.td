@@ -519,7 +519,16 @@ def TritGpuMapLoopsPass : Pass<"trit-gpu-map-loops", "func::FuncOp"> {
       tile dimension becomes thread x (adjacent threads touch adjacent
       elements), the tile loop's dimensions become blocks x, y and z from
       the innermost outwards, and any further dimension and every nested
-      parallel loop run sequentially in their thread.
+      parallel loop run sequentially in their thread;
+    - an outermost `scf.parallel` whose body is a reduction (an `scf.for`
+      whose carried values each fold in one value per iteration, such as
+      linalg's reductions and the dp4a BitLinear kernel's row) gets a new
+      innermost dimension of lanes that split the iterations, each lane's
+      share unrolled by 4: a warp per output (`gpu.subgroup_reduce`, as
+      shuffles), or, for a reduction of at least 1024 iterations whose
+      outputs known at compile time are fewer than 2048 (a token's norm or
+      absmax), a block per output (`gpu.all_reduce`, lowered with the
+      kernels). A float sum is then added in another order.
 
     Mappings are the `mapping` attributes upstream's converter reads.
 
