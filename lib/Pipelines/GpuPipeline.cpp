@@ -54,6 +54,15 @@ void mlir::trit::buildTritGpuKernelsPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createForallToParallelLoopPass());
   pm.addPass(createCanonicalizerPass());
+  // Loops over the same space that follow each other (a norm's fill and
+  // sum, RoPE's steps, a transpose and the op that reads it) as one: one
+  // launch, not several. Sizes that are the same value first, so that
+  // the loops' bounds compare equal.
+  pm.addNestedPass<func::FuncOp>(
+      memref::createResolveRankedShapeTypeResultDimsPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addNestedPass<func::FuncOp>(createTritFuseParallelLoopsPass());
   pm.addNestedPass<func::FuncOp>(createTritGpuMapLoopsPass(
       TritGpuMapLoopsPassOptions{options.blockSize}));
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());

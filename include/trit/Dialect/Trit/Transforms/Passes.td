@@ -274,6 +274,32 @@ def TritCopiesToLoopsPass : Pass<"trit-copies-to-loops", "func::FuncOp"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def TritFuseParallelLoopsPass : Pass<"trit-fuse-parallel-loops",
+                                     "func::FuncOp"> {
+  let summary = "Fuse adjacent parallel loops over the same space "
+                "(upstream's fusion, with allocations out of the way)";
+  let description = [{
+    Upstream's `scf-parallel-loop-fusion` fuses `scf.parallel` loops with
+    the same bounds that follow each other with no side-effecting op in
+    between, when the second reads what the first writes only at the same
+    indices. On bufferized models it fuses almost nothing: bufferization
+    puts each result's `memref.alloc` right before the loop that writes it,
+    and the generic alias analysis cannot tell a fresh allocation from a
+    constant global (the weights) the next loop reads.
+
+    This pass first moves every `memref.alloc` of the function's top-level
+    blocks up to just after the last definition of its operands (its
+    dynamic sizes), keeping the allocations' order, and then runs
+    upstream's fusion (`scf::naivelyFuseParallelOps`) with an alias oracle
+    that knows what a function of buffers knows: two buffers whose bases
+    (through view-like ops) are different allocations, or an allocation and
+    a global or an argument, or two different globals, do not alias;
+    anything else may. Allocations inside loops or other regions stay where
+    they are. The GPU pipeline runs it before mapping loops to kernels:
+    fewer loops are fewer kernel launches.
+  }];
+}
+
 def TritTileMatmulPass : Pass<"trit-tile-matmul", "ModuleOp"> {
   let summary = "Tile f32 matmuls by a constant weight into parallel "
                 "vector kernels";
