@@ -1,11 +1,14 @@
 // RUN: trit-opt %s --split-input-file --trit-pack-weights --trit-tile-bitlinear=kernel=dp4a | FileCheck %s
+// What the GPU pipeline runs next: quantizations of one input kept once.
+// RUN: trit-opt %s --split-input-file --trit-pack-weights --trit-tile-bitlinear=kernel=dp4a --canonicalize --cse | FileCheck %s --check-prefix=SHARED
 // RUN: not trit-opt %s --split-input-file --trit-pack-weights=layout=tq1 --trit-tile-bitlinear=kernel=dp4a -o /dev/null 2>&1 | FileCheck %s --check-prefix=TQ1
 
 // The GPU kernel: an i2 BitLinear (K = 8, one 256-value block of 64 bytes
-// per row) becomes a call of the private @__trit_bitlinear_i2_dp4a_4x8,
-// which takes the packed weight as little-endian 32-bit words (the same
-// blob), quantizes the activations per token (absmax) to int8, four to a
-// word (zero past K), and runs an scf.forall over every (token, output
+// per row) quantizes the activations per token (absmax) to int8, four to a
+// word (zero past K), where it is (so that BitLinears of one input share
+// them), and calls the private @__trit_bitlinear_i2_dp4a_4x8 with the
+// words, the absmax and the packed weight as little-endian 32-bit words
+// (the same blob). The kernel runs an scf.forall over every (token, output
 // feature). Each walks the row's 16 words; each word's four 2-bit slots,
 // masked with 0x03030303 (50529027), meet a word of four int8 activations
 // in one dp4a, unsigned codes times signed activations, while a second
@@ -15,22 +18,23 @@
 // CHECK-SAME: (%[[X:.*]]: tensor<?x8xf32>)
 // CHECK: %[[W:.*]] = arith.constant dense_resource<trit_packed_0> : tensor<4x16xi32>
 // CHECK: %[[G:.*]] = arith.constant 5.000000e-01 : f32
-// CHECK: %[[Y:.*]] = call @__trit_bitlinear_i2_dp4a_4x8(%[[X]], %[[W]], %[[G]]) : (tensor<?x8xf32>, tensor<4x16xi32>, f32) -> tensor<?x4xf32>
-// CHECK: return %[[Y]]
-// CHECK-LABEL: func.func private @__trit_bitlinear_i2_dp4a_4x8
-// CHECK-SAME: (%[[XA:.*]]: tensor<?x8xf32>, %[[WA:.*]]: tensor<4x16xi32>, %[[GA:.*]]: f32) -> tensor<?x4xf32>
 // The per-token absmax.
-// CHECK: %[[ABSMAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}ins(%[[XA]] : tensor<?x8xf32>)
+// CHECK: %[[ABSMAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]{{.*}}ins(%[[X]] : tensor<?x8xf32>)
 // CHECK: math.absf
 // CHECK: arith.maximumf
 // Activations as words of four int8 (s = 127 / max(absmax, eps)).
-// CHECK: %[[XQ:.*]] = linalg.generic {{.*}}ins(%[[ABSMAX]] : tensor<?xf32>) outs(%{{.*}} : tensor<?x64xi32>)
+// CHECK: %[[WORDS:.*]] = linalg.generic {{.*}}ins(%[[ABSMAX]] : tensor<?xf32>) outs(%{{.*}} : tensor<?x64xi32>)
 // CHECK: arith.divf
 // CHECK: math.roundeven
 // CHECK: arith.fptosi {{.*}} : f32 to i8
 // CHECK: arith.extui {{.*}} : i8 to i32
 // CHECK: arith.shli
 // CHECK: linalg.yield %{{.*}} : i32
+// CHECK: %[[Y:.*]] = call @__trit_bitlinear_i2_dp4a_4x8(%[[WORDS]], %[[ABSMAX]], %[[W]], %[[G]]) : (tensor<?x64xi32>, tensor<?xf32>, tensor<4x16xi32>, f32) -> tensor<?x4xf32>
+// CHECK: return %[[Y]]
+// CHECK-LABEL: func.func private @__trit_bitlinear_i2_dp4a_4x8
+// CHECK-SAME: (%[[XQ:.*]]: tensor<?x64xi32>, %[[ABSMAXA:.*]]: tensor<?xf32>, %[[WA:.*]]: tensor<4x16xi32>, %[[GA:.*]]: f32) -> tensor<?x4xf32>
+// CHECK-NOT: linalg.generic
 // CHECK: scf.forall (%[[T:.*]], %[[N:.*]]) in (%{{.*}}, 4) shared_outs(%[[OUT:.*]] = %{{.*}}) -> (tensor<?x4xf32>) {
 // CHECK-DAG: %[[MASK:.*]] = arith.constant 50529027 : i32
 // CHECK-DAG: %[[ONESW:.*]] = arith.constant 16843009 : i32
@@ -66,7 +70,7 @@
 // CHECK-NOT: nvvm.dot.accumulate.4way
 // CHECK: scf.yield %[[D3]], %[[E3]] : i32, i32
 // CHECK: %[[R:.*]] = arith.subi %[[LOOP]]#0, %[[LOOP]]#1 : i32
-// CHECK: tensor.extract %[[ABSMAX]][%[[T]]] : tensor<?xf32>
+// CHECK: tensor.extract %[[ABSMAXA]][%[[T]]] : tensor<?xf32>
 // CHECK: %[[SCALE:.*]] = arith.divf
 // CHECK: %[[F:.*]] = arith.sitofp %[[R]] : i32 to f32
 // CHECK: %[[FG:.*]] = arith.mulf %[[F]], %[[GA]] : f32
@@ -89,12 +93,21 @@ func.func @bitlinear(%x: tensor<?x8xf32>) -> tensor<?x4xf32> {
 // Two blocks (K = 300: 512 padded values, 128 bytes a row): 32 words of
 // weights, 128 of activations. Two
 // ops of the same shape share one kernel; a rank-3 input is collapsed to
-// [M, K] for the call.
+// [M, K] for the call. Both BitLinears read the same input: after CSE
+// (the pipeline runs it next) one absmax and one set of words serve both.
 // CHECK-LABEL: func.func @two_blocks
-// CHECK: call @__trit_bitlinear_i2_dp4a_2x300({{.*}}) : (tensor<?x300xf32>, tensor<2x32xi32>, f32) -> tensor<?x2xf32>
-// CHECK: call @__trit_bitlinear_i2_dp4a_2x300({{.*}}) : (tensor<?x300xf32>, tensor<2x32xi32>, f32) -> tensor<?x2xf32>
+// CHECK: call @__trit_bitlinear_i2_dp4a_2x300({{.*}}) : (tensor<?x128xi32>, tensor<?xf32>, tensor<2x32xi32>, f32) -> tensor<?x2xf32>
+// CHECK: call @__trit_bitlinear_i2_dp4a_2x300({{.*}}) : (tensor<?x128xi32>, tensor<?xf32>, tensor<2x32xi32>, f32) -> tensor<?x2xf32>
+// SHARED-LABEL: func.func @two_blocks
+// SHARED: %[[AMAX:.*]] = linalg.generic {{.*}}iterator_types = ["parallel", "reduction"]
+// SHARED: %[[WORDS:.*]] = linalg.generic
+// SHARED-NOT: linalg.generic
+// SHARED: call @__trit_bitlinear_i2_dp4a_2x300(%[[WORDS]], %[[AMAX]], {{.*}})
+// SHARED-NOT: linalg.generic
+// SHARED: call @__trit_bitlinear_i2_dp4a_2x300(%[[WORDS]], %[[AMAX]], {{.*}})
+// SHARED-LABEL: func.func private @__trit_bitlinear_i2_dp4a_2x300
 // CHECK-LABEL: func.func private @__trit_bitlinear_i2_dp4a_2x300
-// CHECK: tensor<?x128xi32>
+// CHECK-SAME: tensor<?x128xi32>
 // CHECK: scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 2)
 // CHECK: %[[C32:.*]] = arith.constant 32 : index
 // CHECK: scf.for %{{.*}} = %{{.*}} to %[[C32]]

@@ -980,16 +980,29 @@ struct TritTileBitLinearPass
     Value x2d = lowering.to2D(input);
     auto x2dType = cast<RankedTensorType>(x2d.getType());
     FunctionType fnType = kernelFn.getFunctionType();
-    if (x2d.getType() != fnType.getInput(0))
+    bool quantizeHere = kind == KernelKind::Dp4a && bitlinear;
+    if (!quantizeHere && x2d.getType() != fnType.getInput(0))
       x2d = tensor::CastOp::create(b, loc, fnType.getInput(0), x2d);
     if (kind == KernelKind::Dp4a && !weight.getDefiningOp<arith::ConstantOp>())
       return op->emitOpError("the dp4a kernel needs a constant weight");
     Value plainWeight =
         withoutEncoding(b, weight, /*asWords=*/kind == KernelKind::Dp4a);
-    if (plainWeight.getType() != fnType.getInput(1))
-      plainWeight =
-          tensor::CastOp::create(b, loc, fnType.getInput(1), plainWeight);
+    unsigned weightIndex = quantizeHere ? 2 : 1;
+    if (plainWeight.getType() != fnType.getInput(weightIndex))
+      plainWeight = tensor::CastOp::create(
+          b, loc, fnType.getInput(weightIndex), plainWeight);
     SmallVector<Value> args = {x2d, plainWeight};
+    if (quantizeHere) {
+      // The activations are quantized here, in the caller: BitLinears of
+      // the same input (q, k and v; gate and up) then compute the same
+      // absmax and words, which CSE keeps once.
+      int64_t kPad = dp4aPaddedK(weightType.getDimSize(1));
+      Value amax = lowering.absmax(x2d);
+      args = {lowering.quantizedWords(x2d, amax, kPad), amax, plainWeight};
+      for (unsigned i = 0; i < 2; ++i)
+        if (args[i].getType() != fnType.getInput(i))
+          args[i] = tensor::CastOp::create(b, loc, fnType.getInput(i), args[i]);
+    }
     if (bitlinear)
       args.push_back(bitlinear.getWeightScale());
     Value y = func::CallOp::create(b, loc, kernelFn, args).getResult(0);
@@ -1006,6 +1019,12 @@ struct TritTileBitLinearPass
     op->getResult(0).replaceAllUsesWith(y);
     op->erase();
     return success();
+  }
+
+  /// The dp4a kernel's padded K for i2 rows of `bytesPerRow` bytes: whole
+  /// blocks of kLanes bytes, 4 weights a byte.
+  static int64_t dp4aPaddedK(int64_t bytesPerRow) {
+    return bytesPerRow / kLanes * kLanes * 4;
   }
 
   /// One private kernel function per BitLinear (or ternary matmul) shape,
@@ -1039,6 +1058,14 @@ struct TritTileBitLinearPass
                                     IntegerType::get(ctx, 8))};
     if (isBitLinear)
       inputs.push_back(Float32Type::get(ctx));
+    if (kind == KernelKind::Dp4a && isBitLinear)
+      // The caller's quantized words and absmax (see the call site).
+      inputs = {RankedTensorType::get({ShapedType::kDynamic,
+                                       dp4aPaddedK(bytesPerRow) / 4},
+                                      IntegerType::get(ctx, 32)),
+                RankedTensorType::get({ShapedType::kDynamic},
+                                      Float32Type::get(ctx)),
+                inputs[1], inputs[2]};
     Type result = RankedTensorType::get({ShapedType::kDynamic, n}, outElem);
     auto fn = func::FuncOp::create(b, loc, name,
                                    b.getFunctionType(inputs, {result}));
@@ -1051,10 +1078,15 @@ struct TritTileBitLinearPass
     int64_t kPad = blocks * kLanes * valuesPerByte(layout);
     Type lane = kind == KernelKind::AddSub ? b.getI16Type() : b.getI8Type();
     Value xq, scale;
+    Value weightArg = entry->getArgument(1), gArg;
+    if (isBitLinear)
+      gArg = entry->getArgument(2);
     if (kind == KernelKind::Dp4a && isBitLinear) {
-      // Scale and quantized words from the absmax, in two loop nests.
-      scale = lowering.absmax(entry->getArgument(0));
-      xq = lowering.quantizedWords(entry->getArgument(0), scale, kPad);
+      // Quantized by the caller: words and absmax.
+      xq = entry->getArgument(0);
+      scale = entry->getArgument(1);
+      weightArg = entry->getArgument(2);
+      gArg = entry->getArgument(3);
     } else {
       std::tie(xq, scale) =
           lowering.paddedActivations(entry->getArgument(0), kPad, lane);
@@ -1067,11 +1099,11 @@ struct TritTileBitLinearPass
     Lowering::KernelOperands ops{kind,    layout,
                                  xq,      sumX,
                                  nullptr, nullptr,
-                                 entry->getArgument(1), n,
+                                 weightArg, n,
                                  blocks};
     if (isBitLinear) {
       ops.scale = scale;
-      ops.g = entry->getArgument(2);
+      ops.g = gArg;
     }
     Value y = kind == KernelKind::Dp4a ? lowering.dp4aKernel(ops)
                                        : lowering.kernel(ops, tile);
