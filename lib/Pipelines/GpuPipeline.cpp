@@ -32,6 +32,13 @@ void mlir::trit::buildTritGpuKernelsPipeline(OpPassManager &pm,
   TritTileBitLinearPassOptions bitlinear;
   bitlinear.kernel = "dp4a";
   pm.addPass(createTritTileBitLinearPass(bitlinear));
+  // Matmuls by a constant (the LM head): the weight as [N, K] rows in the
+  // head's type, read by a generic that extends it (a warp per output
+  // then reads one row with consecutive lanes).
+  TritTileMatmulPassOptions head;
+  head.weightType = options.lmHeadType;
+  head.kernel = "generic";
+  pm.addPass(createTritTileMatmulPass(head));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(createConvertElementwiseToLinalgPass());

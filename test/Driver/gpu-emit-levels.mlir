@@ -95,7 +95,6 @@
 // RUN: not tritc %s --target=cuda --layout=tq1 2>&1 | FileCheck %s --check-prefix=ERR-TQ1
 // RUN: not tritc %s --target=cuda --kernel=dot 2>&1 | FileCheck %s --check-prefix=ERR-KERNEL
 // RUN: not tritc %s --target=cuda --kernel=addsub 2>&1 | FileCheck %s --check-prefix=ERR-KERNEL
-// RUN: not tritc %s --target=cuda --lm-head-type=f16 2>&1 | FileCheck %s --check-prefix=ERR-HEAD
 // RUN: not tritc %s --target=cuda --emit=lib --weights=embedded -o %t.emb.so 2>&1 | FileCheck %s --check-prefix=ERR-EMBEDDED
 // RUN: not tritc %s --target=cuda --emit=loops 2>&1 | FileCheck %s --check-prefix=ERR-LOOPS
 // RUN: not tritc %s --target=cuda --emit=asm 2>&1 | FileCheck %s --check-prefix=ERR-ASM
@@ -110,7 +109,6 @@
 // ERR-ARCH-CPU: tritc: error: --gpu-arch applies to --target=cuda
 // ERR-TQ1: tritc: error: --layout=tq1 is not supported by --target=cuda yet (i2 only)
 // ERR-KERNEL: tritc: error: --kernel applies to --target=cpu (the GPU target's BitLinear kernel is dp4a)
-// ERR-HEAD: tritc: error: --lm-head-type=f16 is not supported by --target=cuda yet (f32 only)
 // ERR-EMBEDDED: tritc: error: --weights=embedded is not supported by --target=cuda: its weights go into OUTPUT.weights, which the runtime copies to the GPU
 // ERR-LOOPS: tritc: error: --emit=loops is for --target=cpu (the GPU target emits mlir, trit, gpu, ptx, cubin, llvm, lib or exe)
 // ERR-ASM: tritc: error: --emit=asm is for --target=cpu

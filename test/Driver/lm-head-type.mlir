@@ -1,10 +1,15 @@
 // tritc --lm-head-type: the LM head (an f32 matmul by a constant) reads its
-// weights as f16 or bf16; f32 by default; anything else is refused.
+// weights as f16 or bf16; f32 by default on the CPU, f16 on the GPU (a
+// generic over the [N, K] rows that extends each weight, not a kernel
+// function); anything else is refused.
 // RUN: tritc %s --emit=loops | FileCheck %s --check-prefix=F32
 // RUN: tritc %s --emit=loops --lm-head-type=f16 | FileCheck %s --check-prefix=F16
 // RUN: tritc %s --emit=loops --lm-head-type=bf16 | FileCheck %s --check-prefix=BF16
 // RUN: not tritc %s --emit=loops --lm-head-type=f8 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: tritc --help | FileCheck %s --check-prefix=HELP
+// RUN: tritc %s --target=cuda --emit=gpu | FileCheck %s --check-prefix=GPU-F16
+// RUN: tritc %s --target=cuda --emit=gpu --lm-head-type=f32 | FileCheck %s --check-prefix=GPU-F32
+// RUN: not tritc %s --target=cuda --lm-head-type=f8 2>&1 | FileCheck %s --check-prefix=BAD
 
 // F32: func.func private @__trit_matmul_f32_3x16(%{{.*}}: memref<?x16xf32{{.*}}>, %{{.*}}: memref<3x16xf32{{.*}}>
 // F16: func.func private @__trit_matmul_f16_3x16(%{{.*}}: memref<?x16xf32{{.*}}>, %{{.*}}: memref<3x16xf16{{.*}}>
@@ -12,6 +17,15 @@
 // BF16: func.func private @__trit_matmul_bf16_3x16(%{{.*}}: memref<?x16xf32{{.*}}>, %{{.*}}: memref<3x16xbf16{{.*}}>
 // BAD: tritc: error: --lm-head-type=f8 is not a type (f32, f16 or bf16)
 // HELP: --lm-head-type=<string> {{.*}}Element type of the LM head's weights
+// GPU-F16-NOT: __trit_matmul
+// GPU-F16: memref.global "private" constant @{{.*}} : memref<3x16xf16>
+// GPU-F16: gpu.module
+// GPU-F16: llvm.load %{{.*}} : !llvm.ptr -> f16
+// GPU-F16: llvm.fpext %{{.*}} : f16 to f32
+// GPU-F32-NOT: xf16>
+// GPU-F32-NOT: __trit_matmul
+// GPU-F32: memref.global "private" constant @{{.*}} : memref<3x16xf32>
+// GPU-F32-NOT: f16
 func.func @main(%x: tensor<2x16xf32>) -> tensor<2x3xf32> {
   %emb = arith.constant dense_resource<emb> : tensor<3x16xf32>
   %t0 = tensor.empty() : tensor<16x3xf32>

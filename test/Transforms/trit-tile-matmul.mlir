@@ -2,11 +2,26 @@
 // RUN: trit-opt %s --split-input-file --trit-tile-matmul=tile-n=4 | FileCheck %s --check-prefix=TILE4
 // RUN: trit-opt %s --split-input-file --trit-tile-matmul=weight-type=f16 | FileCheck %s --check-prefix=F16
 // RUN: trit-opt %s --split-input-file --trit-tile-matmul=weight-type=bf16 | FileCheck %s --check-prefix=BF16
+// RUN: trit-opt %s --split-input-file --trit-tile-matmul="weight-type=f16 kernel=generic" | FileCheck %s --check-prefix=GENERIC
 
 // An LM head [M, 16] x [16, 3] by a constant: the weight is transposed at
 // compile time to [3, 16] rows (w[k][n] = 3k + n, so row n holds n, 3 + n,
 // 6 + n, ...), and the matmul becomes a call of the shared kernel: a forall
 // over tiles of output features, 16-lane FMAs over K, 4 rows at a time.
+// kernel=generic (the GPU target): the same [3, 16] rows (in f16 here), read
+// by one linalg.generic into the matmul's zero fill that extends each weight;
+// no kernel function.
+// GENERIC-LABEL: func.func @lm_head(
+// GENERIC-SAME: %[[X:.*]]: tensor<?x16xf32>)
+// GENERIC: %[[W:.*]] = arith.constant dense_resource<{{.*}}> : tensor<3x16xf16>
+// GENERIC: %[[FILL:.*]] = linalg.fill
+// GENERIC: linalg.generic {indexing_maps = [#[[$MK:.*]], #[[$NK:.*]], #[[$MN:.*]]], iterator_types = ["parallel", "parallel", "reduction"]} ins(%[[X]], %[[W]] : tensor<?x16xf32>, tensor<3x16xf16>) outs(%[[FILL]] : tensor<?x3xf32>)
+// GENERIC: ^bb0(%[[A:.*]]: f32, %[[B:.*]]: f16, %[[ACC:.*]]: f32):
+// GENERIC-NEXT: %[[E:.*]] = arith.extf %[[B]] : f16 to f32
+// GENERIC-NEXT: %[[P:.*]] = arith.mulf %[[A]], %[[E]] : f32
+// GENERIC-NEXT: %[[S:.*]] = arith.addf %[[ACC]], %[[P]] : f32
+// GENERIC-NEXT: linalg.yield %[[S]] : f32
+// GENERIC-NOT: func.func private @__trit_matmul
 // CHECK-LABEL: func.func @lm_head(
 // CHECK-SAME: %[[X:.*]]: tensor<?x16xf32>)
 // CHECK: %[[W:.*]] = arith.constant dense_resource<[[$ROWS:trit_matmul_rows_[0-9]+]]> : tensor<3x16xf32>
@@ -120,7 +135,10 @@ func.func @half_weights(%x: tensor<?x16xf32>) -> tensor<?x1xf32> {
 // -----
 
 // Must not fire: K = 12 is not a multiple of 16; the weight is an argument;
-// the accumulator is not zero.
+// the accumulator is not zero. Nor with kernel=generic.
+// GENERIC-LABEL: func.func @not_tiled(
+// GENERIC-COUNT-3: linalg.matmul
+// GENERIC-NOT: linalg.generic
 // CHECK-LABEL: func.func @not_tiled(
 // CHECK-COUNT-3: linalg.matmul
 // CHECK-NOT: call

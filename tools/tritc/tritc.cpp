@@ -136,10 +136,11 @@ llvm::cl::opt<std::string>
 llvm::cl::opt<std::string> lmHeadType(
     "lm-head-type",
     llvm::cl::desc("Element type of the LM head's weights (every f32 "
-                   "matmul by a constant): f32 (default; the numerics "
-                   "contract), f16 or bf16 (half the bytes read per token, "
-                   "each weight rounded to nearest even)"),
-    llvm::cl::init("f32"), llvm::cl::cat(tritcCategory));
+                   "matmul by a constant): f32 (the CPU's default; the "
+                   "numerics contract), f16 (--target=cuda's default) or "
+                   "bf16; f16 and bf16 read half the bytes per token, each "
+                   "weight rounded to nearest even"),
+    llvm::cl::init(""), llvm::cl::cat(tritcCategory));
 llvm::cl::opt<std::string>
     entry("entry",
           llvm::cl::desc("The model's forward function (imports: main); "
@@ -299,9 +300,6 @@ int main(int argc, char **argv) {
     if (kernel != "auto")
       return fail("--kernel applies to --target=cpu (the GPU target's "
                   "BitLinear kernel is dp4a)");
-    if (lmHeadType != "f32")
-      return fail("--lm-head-type=" + lmHeadType +
-                  " is not supported by --target=cuda yet (f32 only)");
     if (weights.getNumOccurrences() && weights == Weights::Embedded)
       return fail("--weights=embedded is not supported by --target=cuda: "
                   "its weights go into OUTPUT.weights, which the runtime "
@@ -311,6 +309,9 @@ int main(int argc, char **argv) {
     return fail("-O" + llvm::Twine(optLevel) + " is not a level (0 to 3)");
   if (layout != "i2" && layout != "tq1")
     return fail("--layout=" + layout + " is not a layout (i2 or tq1)");
+  // The target's default: the GPU reads the head at half the bytes.
+  if (lmHeadType.empty())
+    lmHeadType = cuda ? "f16" : "f32";
   if (lmHeadType != "f32" && lmHeadType != "f16" && lmHeadType != "bf16")
     return fail("--lm-head-type=" + lmHeadType +
                 " is not a type (f32, f16 or bf16)");
@@ -447,6 +448,7 @@ int main(int argc, char **argv) {
   if (cuda) {
     trit::GpuPipelineOptions gpu;
     gpu.chip = gpuArch;
+    gpu.lmHeadType = lmHeadType;
     gpu.kernelConstantBytes = weightsMinBytes;
     std::string toolkit = trit::findCudaToolkit();
     gpu.toolkit = toolkit;

@@ -95,6 +95,13 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
                      "kernels; larger ones are read through pointers (the "
                      "weights file)"),
       llvm::cl::init(4096)};
+  Option<std::string> lmHeadType{
+      *this, "lm-head-type",
+      llvm::cl::desc("Element type of the weights of f32 matmuls by a "
+                     "constant (the LM head): f16 (half the bytes read per "
+                     "token, each weight rounded to nearest even), bf16 or "
+                     "f32"),
+      llvm::cl::init("f16")};
 };
 
 /// trit-gpu-pipeline: tensors with trit ops -> gpu kernels in NVVM, their

@@ -77,6 +77,12 @@ struct TritTileMatmulPass
           << weightType << "'";
       return signalPassFailure();
     }
+    if (kernel != "vector" && kernel != "generic") {
+      getOperation().emitError("trit-tile-matmul: kernel must be vector or "
+                               "generic, not '")
+          << kernel << "'";
+      return signalPassFailure();
+    }
     SmallVector<linalg::MatmulOp> matmuls;
     getOperation().walk([&](linalg::MatmulOp op) { matmuls.push_back(op); });
     for (linalg::MatmulOp op : matmuls) {
@@ -170,7 +176,7 @@ struct TritTileMatmulPass
         !isZeroFill(op.getOutputs()[0]))
       return;
     int64_t k = rhsType.getDimSize(0), n = rhsType.getDimSize(1);
-    if (k % kLanes != 0 || lhsType.getDimSize(1) != k)
+    if ((kernel == "vector" && k % kLanes != 0) || lhsType.getDimSize(1) != k)
       return;
     overflow.reset();
     Value rows = weightRowsOf(rhs, k, n);
@@ -183,6 +189,10 @@ struct TritTileMatmulPass
     }
     if (!rows)
       return;
+    if (kernel == "generic") {
+      lowerToGeneric(op, rows);
+      return;
+    }
 
     func::FuncOp kernel = getOrCreateKernel(op.getLoc(), n, k);
     OpBuilder b(op);
@@ -196,6 +206,39 @@ struct TritTileMatmulPass
     if (y.getType() != resultType)
       y = tensor::CastOp::create(b, loc, resultType, y);
     op->getResult(0).replaceAllUsesWith(y);
+    op->erase();
+  }
+
+  /// kernel=generic: y[m, n] += x[m, k] * f32(rows[n, k]) as one
+  /// linalg.generic into the matmul's own zero fill.
+  void lowerToGeneric(linalg::MatmulOp op, Value rows) {
+    OpBuilder b(op);
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    AffineExpr m, n, k;
+    bindDims(ctx, m, n, k);
+    auto map = [&](ArrayRef<AffineExpr> results) {
+      return AffineMap::get(3, 0, results, ctx);
+    };
+    Type f32 = b.getF32Type();
+    auto generic = linalg::GenericOp::create(
+        b, loc, TypeRange{op->getResult(0).getType()},
+        ValueRange{op.getInputs()[0], rows}, ValueRange{op.getOutputs()[0]},
+        ArrayRef<AffineMap>{map({m, k}), map({n, k}), map({m, n})},
+        ArrayRef<utils::IteratorType>{utils::IteratorType::parallel,
+                                      utils::IteratorType::parallel,
+                                      utils::IteratorType::reduction},
+        [&](OpBuilder &nb, Location nloc, ValueRange args) {
+          Value w = args[1];
+          // Exact: every f16 / bf16 value is an f32.
+          if (w.getType() != f32)
+            w = arith::ExtFOp::create(nb, nloc, f32, w);
+          Value product = arith::MulFOp::create(nb, nloc, args[0], w);
+          linalg::YieldOp::create(
+              nb, nloc,
+              ValueRange{arith::AddFOp::create(nb, nloc, args[2], product)});
+        });
+    op->getResult(0).replaceAllUsesWith(generic.getResult(0));
     op->erase();
   }
 

@@ -323,12 +323,21 @@ def TritTileMatmulPass : Pass<"trit-tile-matmul", "ModuleOp"> {
     (exactly) before the same f32 FMAs. It halves the bytes read per
     token, at the weight's rounding: a flag, since the numerics contract
     keeps everything outside BitLinear in f32 unless asked otherwise.
+
+    With `kernel=generic` (the GPU target) no kernel function is made: the
+    matmul becomes a `linalg.generic` over (token, feature, k) that reads
+    the same `[N, K]` constant in the weight type, extended to f32 in its
+    body, for the target's own lowering of loops (on the GPU, a warp per
+    output whose lanes read consecutive k of one weight row).
   }];
   let options = [
     Option<"tileN", "tile-n", "int64_t", /*default=*/"64",
            "Output features per parallel tile">,
     Option<"weightType", "weight-type", "std::string", /*default=*/"\"f32\"",
-           "Element type the weights are stored in: f32, f16 or bf16">
+           "Element type the weights are stored in: f32, f16 or bf16">,
+    Option<"kernel", "kernel", "std::string", /*default=*/"\"vector\"",
+           "vector (a CPU kernel function per shape) or generic (a "
+           "linalg.generic over the converted weight)">
   ];
   let dependentDialects = ["::mlir::arith::ArithDialect",
                            "::mlir::scf::SCFDialect",
