@@ -148,3 +148,88 @@ func.func @late_size(%x: memref<?xf32>, %n: index) -> memref<?xf32> {
   }
   return %b : memref<?xf32>
 }
+
+
+// -----
+
+// A run of loops that together use more than 2 KiB of outside values (the
+// kernel parameters CUDA takes: 4 KiB) is cut: twelve copies into fresh
+// rank-4 buffers (88 bytes a descriptor, 176 a loop) fuse into one loop of
+// eleven and one of one, not one kernel that ptxas would refuse.
+// CHECK-LABEL: func.func @budget
+// CHECK: scf.parallel
+// CHECK-COUNT-11: memref.store
+// CHECK-NEXT: scf.reduce
+// CHECK: scf.parallel
+// CHECK-NEXT: memref.load
+// CHECK-NEXT: memref.store
+// CHECK-NEXT: scf.reduce
+// CHECK-NOT: scf.parallel
+// CHECK-NOT: memref.alloca
+// CHECK: return
+func.func @budget(%a0: memref<?x2x2x2xf32>, %a1: memref<?x2x2x2xf32>, %a2: memref<?x2x2x2xf32>, %a3: memref<?x2x2x2xf32>, %a4: memref<?x2x2x2xf32>, %a5: memref<?x2x2x2xf32>, %a6: memref<?x2x2x2xf32>, %a7: memref<?x2x2x2xf32>, %a8: memref<?x2x2x2xf32>, %a9: memref<?x2x2x2xf32>, %a10: memref<?x2x2x2xf32>, %a11: memref<?x2x2x2xf32>, %n: index) -> (memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %b0 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a0[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b0[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b1 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a1[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b1[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b2 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a2[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b2[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b3 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a3[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b3[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b4 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a4[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b4[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b5 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a5[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b5[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b6 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a6[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b6[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b7 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a7[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b7[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b8 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a8[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b8[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b9 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a9[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b9[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b10 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a10[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b10[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  %b11 = memref.alloc(%n) : memref<?x2x2x2xf32>
+  scf.parallel (%i, %j, %k, %l) = (%c0, %c0, %c0, %c0) to (%n, %c2, %c2, %c2) step (%c1, %c1, %c1, %c1) {
+    %v = memref.load %a11[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+    memref.store %v, %b11[%i, %j, %k, %l] : memref<?x2x2x2xf32>
+  }
+  return %b0, %b1, %b2, %b3, %b4, %b5, %b6, %b7, %b8, %b9, %b10, %b11 : memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>, memref<?x2x2x2xf32>
+}
