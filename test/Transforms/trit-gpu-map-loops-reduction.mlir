@@ -20,9 +20,12 @@
 // CHECK: scf.parallel (%{{.*}}, %{{.*}}) = ({{.*}}) to (%[[M]], %[[C32]]) step (%{{.*}}, %[[C32]])
 // CHECK: scf.parallel (%{{.*}}, %[[LANE:.*]]) = ({{.*}}) to ({{.*}}, %[[C32]])
 // CHECK: %[[ROW:.*]] = arith.addi
-// CHECK: %[[START:.*]] = arith.addi %[[LANE]]
+// CHECK: %[[FIRST:.*]] = arith.addi %[[LANE]]
 // CHECK: scf.if
 // CHECK: %[[INIT:.*]] = memref.load %[[OUT]][%[[ROW]]]
+// A lane past the end starts at the end (the unrolled trip count is
+// (end - start) / stride, never negative).
+// CHECK: %[[START:.*]] = arith.minsi %[[FIRST]], %[[C512]] : index
 // CHECK: %[[MAIN:.*]] = scf.for %{{.*}} = %[[START]] to %[[END:.*]] step %[[C128]] iter_args(%[[ACC:.*]] = %[[NEGINF]]) -> (f32) {
 // CHECK-COUNT-4: memref.load %[[X]]
 // CHECK-NOT: memref.store

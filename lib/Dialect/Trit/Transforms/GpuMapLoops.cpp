@@ -346,8 +346,13 @@ scf::ParallelOp splitAcrossLanes(scf::ParallelOp loop, scf::ForOp reduction,
     Value lb = map.lookupOrDefault(reduction.getLowerBound());
     Value ub = map.lookupOrDefault(reduction.getUpperBound());
     Value step = map.lookupOrDefault(reduction.getStep());
-    Value start = arith::AddIOp::create(
-        b, loc, lb, arith::MulIOp::create(b, loc, lane, step));
+    // Lanes past the end start at the end: unrolling computes the trip
+    // count as (ub - start) / stride, which must not be negative.
+    Value start = arith::MinSIOp::create(
+        b, loc,
+        arith::AddIOp::create(b, loc, lb,
+                              arith::MulIOp::create(b, loc, lane, step)),
+        ub);
     Value stride = arith::MulIOp::create(
         b, loc, step, arith::ConstantIndexOp::create(b, loc, lanes));
     SmallVector<gpu::AllReduceOperation> kinds;
