@@ -39,3 +39,31 @@ func.func private @other_waits(%n: index) -> index {
   %t2 = gpu.wait async [%t1]
   return %r : index
 }
+
+// The host-blocking wait gpu-async-region puts before a call of a private
+// function goes too (the callee's work follows on the same stream); the
+// one before an external function's call stays (it may read the buffers on
+// the host).
+// CHECK-LABEL: func.func @caller
+// CHECK: gpu.alloc async
+// CHECK-NOT: gpu.wait [
+// CHECK: call @callee2
+// CHECK: gpu.wait [%{{.*}}]
+// CHECK-NEXT: call @external
+func.func private @callee2(%n: index) -> memref<?xf32> {
+  %t0 = gpu.wait async
+  %m, %t1 = gpu.alloc async [%t0] (%n) : memref<?xf32>
+  return %m : memref<?xf32>
+}
+func.func private @external(memref<?xf32>)
+func.func @caller(%n: index) -> memref<?xf32> {
+  %t0 = gpu.wait async
+  %m, %t1 = gpu.alloc async [%t0] (%n) : memref<?xf32>
+  gpu.wait [%t1]
+  %r = call @callee2(%n) : (index) -> memref<?xf32>
+  %t2 = gpu.wait async
+  %u, %t3 = gpu.alloc async [%t2] (%n) : memref<?xf32>
+  gpu.wait [%t3]
+  call @external(%u) : (memref<?xf32>) -> ()
+  return %r : memref<?xf32>
+}

@@ -669,8 +669,12 @@ def TritGpuStreamOrderPass : Pass<"trit-gpu-stream-order", "ModuleOp"> {
     the host reads, need to wait. This pass removes the final wait of every
     private function (a BitLinear kernel function is called 7 times a
     layer; each wait stalled the host until the GPU drained). Entry points
-    (public functions) keep theirs. Runs after `gpu-async-region`, before
-    `gpu-to-llvm`.
+    (public functions) keep theirs. For the same reason it removes the
+    host-blocking wait that `gpu-async-region` puts before every call of a
+    private function of the module (the BitLinear kernels again): the
+    callee's work is queued after the caller's on the one stream, and the
+    callee waits itself where its host code reads device memory. Runs after
+    `gpu-async-region`, before `gpu-to-llvm`.
 
     Example:
 
