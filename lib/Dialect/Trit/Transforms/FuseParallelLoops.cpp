@@ -11,10 +11,10 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/RegionUtils.h"
 
 namespace mlir::trit {
@@ -26,19 +26,14 @@ using namespace mlir;
 
 namespace {
 
-/// The buffer `value` views, through view-like ops.
-Value baseOf(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
-    value = view.getViewSource();
-  return value;
-}
-
 /// False where `a` and `b` are known to be different buffers: different
 /// allocations, an allocation and anything else that is not a view of it,
 /// two different globals. An allocation's buffer is fresh: no argument,
 /// global or other allocation can point into it.
 bool mayAlias(Value a, Value b) {
-  Value baseA = baseOf(a), baseB = baseOf(b);
+  // The buffers they view, through view-like ops.
+  Value baseA = memref::skipViewLikeOps(cast<MemrefValue>(a));
+  Value baseB = memref::skipViewLikeOps(cast<MemrefValue>(b));
   if (baseA == baseB)
     return true;
   auto fresh = [](Value v) {

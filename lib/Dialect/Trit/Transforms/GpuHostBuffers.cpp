@@ -12,9 +12,9 @@
 
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/SymbolTable.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::trit {
 #define GEN_PASS_DEF_TRITGPUHOSTBUFFERSPASS
@@ -25,17 +25,6 @@ using namespace mlir;
 using namespace mlir::trit;
 
 namespace {
-
-/// The buffer `value` is a view of (through view-like ops), or `value`.
-Value baseBuffer(Value value) {
-  while (Operation *def = value.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(def);
-    if (!view)
-      break;
-    value = view.getViewSource();
-  }
-  return value;
-}
 
 /// The dynamic sizes of `value` (a memref) as values.
 SmallVector<Value> dynamicSizes(OpBuilder &b, Location loc, Value value) {
@@ -118,7 +107,8 @@ struct TritGpuHostBuffersPass
     // Host code must not touch buffer contents: trit-gpu-map-loops put
     // every such access into a kernel.
     auto isHostBuffer = [](Value memref) {
-      Operation *def = baseBuffer(memref).getDefiningOp();
+      Operation *def =
+          memref::skipViewLikeOps(cast<MemrefValue>(memref)).getDefiningOp();
       return def && def->hasAttr("trit.host");
     };
     WalkResult hostAccess = fn.walk([&](Operation *op) {
@@ -275,7 +265,7 @@ struct TritGpuHostBuffersPass
     for (auto [index, result] : llvm::enumerate(results)) {
       if (!isa<MemRefType>(result.getType()))
         continue;
-      Value base = baseBuffer(result);
+      Value base = memref::skipViewLikeOps(cast<MemrefValue>(result));
       if (!owned.contains(base))
         return ret.emitOpError("returns a buffer that the function does not "
                                "own (an argument, a constant or a view of "

@@ -15,6 +15,7 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/MemRef/Utils/MemRefUtils.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
@@ -22,7 +23,6 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/LoopLikeInterface.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -180,14 +180,6 @@ Value identityOf(OpBuilder &b, Location loc, gpu::AllReduceOperation kind,
   return arith::ConstantOp::create(b, loc, b.getIntegerAttr(type, v));
 }
 
-
-/// The buffer `value` views (through view-like ops).
-Value baseOf(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
-    value = view.getViewSource();
-  return value;
-}
-
 /// A reduction that linalg's lowering to loops carries in memory: `loop`'s
 /// body loads out[i], combines, and stores out[i] at the same loop-invariant
 /// indices, and touches the buffer nowhere else. Carries it in a register
@@ -206,7 +198,8 @@ scf::ForOp carryReductionInRegister(scf::ForOp loop) {
     if (!invariant(store.getMemRef()) ||
         !llvm::all_of(store.getIndices(), invariant))
       continue;
-    Value base = baseOf(store.getMemRef());
+    Value base =
+        memref::skipViewLikeOps(cast<MemrefValue>(store.getMemRef()));
     memref::LoadOp load;
     bool clean = true;
     loop->walk([&](Operation *nested) {
@@ -220,7 +213,8 @@ scf::ForOp carryReductionInRegister(scf::ForOp loop) {
         return;
       }
       for (Value operand : nested->getOperands())
-        if (isa<MemRefType>(operand.getType()) && baseOf(operand) == base)
+        if (auto buffer = dyn_cast<MemrefValue>(operand);
+            buffer && memref::skipViewLikeOps(buffer) == base)
           clean = false;
     });
     if (!load || !clean)
@@ -378,12 +372,12 @@ scf::ParallelOp splitAcrossLanes(scf::ParallelOp loop, scf::ForOp reduction,
     }
     // The remainder loop that unrolling adds (when the trip count does not
     // divide) comes after, so its results are the partial results.
-    (void)loopUnrollByFactor(partial, kReductionUnroll);
     SmallVector<Value> partials(partial.getResults());
-    if (Operation *next = partial->getNextNode())
-      if (auto rest = dyn_cast<scf::ForOp>(next);
-          rest && llvm::equal(rest.getInitArgs(), partial.getResults()))
-        partials.assign(rest.getResults().begin(), rest.getResults().end());
+    FailureOr<UnrolledLoopInfo> unrolled =
+        loopUnrollByFactor(partial, kReductionUnroll);
+    if (succeeded(unrolled) && unrolled->epilogueLoopOp)
+      partials.assign(unrolled->epilogueLoopOp->getResults().begin(),
+                      unrolled->epilogueLoopOp->getResults().end());
     b.setInsertionPointAfter(partials.front().getDefiningOp());
     for (unsigned i = 0; i < reduction.getNumResults(); ++i) {
       Value all =
