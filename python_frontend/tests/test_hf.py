@@ -18,6 +18,7 @@ first undecided step.
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import unittest
 
@@ -31,6 +32,7 @@ from trit.models import CONFIGS, BitNetModel
 
 from tests.test_api import (FAST, LogitsChecks, decided,
                             reference_logits, tiny_model)
+from tests.test_compile import TRITC
 
 try:
     import transformers  # noqa: F401
@@ -195,6 +197,62 @@ class HuggingFaceTest(unittest.TestCase, LogitsChecks):
                                              min_exact=0.75)
                     self.assert_generation_equal(compiled, hf_logits,
                                                  [3, 1, 4, 1, 5])
+
+    @unittest.skipIf(TRANSFORMERS_SKIP, TRANSFORMERS_SKIP or "")
+    def test_transformers_dynamo_export(self):
+        """transformers' BitNetForCausalLM on the packed checkpoint, exported
+        by torch 2's dynamo exporter: the graph keeps the uint8 codes and
+        unpacks them with BitShift/BitwiseAnd/ScatterND/Cast (the optimizer
+        folds what is small), builds its mask with CumSum and GatherND and
+        casts activations to int8 and back. tritc evaluates the constant
+        subgraphs, finds 7 BitLinear layers per layer and matches
+        transformers (and onnxruntime, where installed)."""
+        torch._dynamo.config.disable = True  # as in the test above
+        config = CONFIGS["tiny-2b4t"]
+        directory = self.checkpoint("packed", "tiny-2b4t", packed=True)
+        hf = BitNetForCausalLM.from_pretrained(
+            directory, dtype=torch.float32).eval()
+
+        class Logits(torch.nn.Module):
+            def __init__(self, model):
+                super().__init__()
+                self.model = model
+
+            def forward(self, input_ids):
+                return self.model(input_ids=input_ids,
+                                  use_cache=False).logits
+
+        wrapper = Logits(hf).eval()
+        path = os.path.join(self.tmp, "transformers-dynamo.onnx")
+        sequence = torch.export.Dim("sequence", max=config.max_position)
+        torch.onnx.export(wrapper, (torch.as_tensor(self.ids[:1]),), path,
+                          dynamo=True, input_names=["input_ids"],
+                          output_names=["logits"],
+                          dynamic_shapes=({1: sequence},)).save(path)
+        import onnx
+        ops = {node.op_type for node in onnx.load(path).graph.node}
+        self.assertTrue({"ScatterND", "CumSum", "GatherND"} <= ops, ops)
+
+        result = subprocess.run([TRITC, path, "--emit=trit"],
+                                capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.count("= trit.bitlinear"),
+                         7 * config.num_layers)
+
+        ids = self.ids[:1]
+        with torch.no_grad():
+            want = wrapper(torch.as_tensor(ids)).numpy()
+        with trit.compile(path, **FAST) as compiled:
+            got = compiled(ids)
+            self.assert_logits_close(got, want, min_exact=0.75)
+        try:
+            import onnxruntime
+        except ImportError:
+            return
+        session = onnxruntime.InferenceSession(
+            path, providers=["CPUExecutionProvider"])
+        (ort,) = session.run(None, {"input_ids": ids})
+        self.assert_logits_close(got, ort, min_exact=0.75)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 #include "GraphBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 
 #include <cmath>
@@ -29,7 +30,11 @@ enum class Binary {
   Greater,
   Less,
   GreaterOrEqual,
-  LessOrEqual
+  LessOrEqual,
+  // Logical (bool) and bitwise (signless integer) ops: andi, ori, xori.
+  And,
+  Or,
+  Xor
 };
 
 int64_t foldInt(Binary kind, int64_t x, int64_t y) {
@@ -46,6 +51,9 @@ int64_t foldInt(Binary kind, int64_t x, int64_t y) {
   case Binary::Less: return x < y;
   case Binary::GreaterOrEqual: return x >= y;
   case Binary::LessOrEqual: return x <= y;
+  case Binary::And: return x & y;
+  case Binary::Or: return x | y;
+  case Binary::Xor: return x ^ y;
   }
   return 0;
 }
@@ -96,6 +104,9 @@ OpFoldResult symBinary(GraphBuilder &g, Binary kind, OpFoldResult x,
   case Binary::Max: return Value(arith::MaxSIOp::create(b, loc, vx, vy));
   case Binary::Min: return Value(arith::MinSIOp::create(b, loc, vx, vy));
   case Binary::Pow: return OpFoldResult();
+  case Binary::And: return Value(arith::AndIOp::create(b, loc, vx, vy));
+  case Binary::Or: return Value(arith::OrIOp::create(b, loc, vx, vy));
+  case Binary::Xor: return Value(arith::XOrIOp::create(b, loc, vx, vy));
   default: {
     Value c = arith::CmpIOp::create(b, loc, intPredicate(kind), vx, vy);
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
@@ -130,6 +141,12 @@ Value createBinary(GraphBuilder &g, Binary kind, Value x, Value y) {
                    : Value(arith::MinSIOp::create(b, loc, x, y));
   case Binary::Pow:
     return math::PowFOp::create(b, loc, x, y);
+  case Binary::And:
+    return arith::AndIOp::create(b, loc, x, y);
+  case Binary::Or:
+    return arith::OrIOp::create(b, loc, x, y);
+  case Binary::Xor:
+    return arith::XOrIOp::create(b, loc, x, y);
   case Binary::Equal:
   case Binary::Greater:
   case Binary::Less:
@@ -186,24 +203,11 @@ LogicalResult convertBinary(GraphBuilder &g, Binary kind) {
     return g.fail("operand element types differ");
   if (kind == Binary::Pow && !isa<FloatType>(xe))
     return g.fail("integer Pow is not supported");
+  bool logical =
+      kind == Binary::And || kind == Binary::Or || kind == Binary::Xor;
+  if (logical && isa<FloatType>(xe))
+    return g.fail("operands must be bool or integers");
 
-  // Integer shape arithmetic on constants is folded.
-  if (foldable(x) && foldable(y)) {
-    std::optional<SmallVector<int64_t>> shape =
-        broadcastStatic(x->constant->shape, y->constant->shape);
-    if (!shape)
-      return g.fail("constant operand shapes cannot be broadcast together");
-    auto out = std::make_shared<ConstTensor>();
-    out->shape = *shape;
-    out->elementType = isComparison(kind) ? g.b.getI1Type() : xe;
-    int64_t n = out->numElements();
-    for (int64_t i = 0; i < n; ++i)
-      out->ints.push_back(foldInt(
-          kind, x->constant->ints[broadcastIndex(i, *shape, x->constant->shape)],
-          y->constant->ints[broadcastIndex(i, *shape, y->constant->shape)]));
-    g.setOutput(0, OnnxValue{Value(), out});
-    return success();
-  }
   // Shape arithmetic on dynamic sizes stays element by element.
   if (symbolicOperands({x, y}) && kind != Binary::Pow) {
     SymInts a = *g.symInts(x), c = *g.symInts(y);
@@ -283,6 +287,32 @@ LogicalResult convertNeg(GraphBuilder &g) {
   }
   Value zero = g.splat(0, elementType, g.sizes(*x));
   g.setOutput(0, Value(arith::SubIOp::create(g.b, g.loc, zero, *x)));
+  return success();
+}
+
+/// Not (bool) and BitwiseNot (integers): xori with all ones.
+LogicalResult convertNot(GraphBuilder &g) {
+  FailureOr<Value> x = g.inputValue(0);
+  if (failed(x))
+    return failure();
+  Type elementType = getElementTypeOrSelf(x->getType());
+  bool isBool = elementType.isInteger(1);
+  if (isa<FloatType>(elementType) || (g.node->op_type() == "Not") != isBool)
+    return g.fail(g.node->op_type() == "Not"
+                      ? "the input must be bool"
+                      : "the input must be an integer tensor");
+  Value ones = g.splat(-1, elementType, g.sizes(*x));
+  g.setOutput(0, Value(arith::XOrIOp::create(g.b, g.loc, *x, ones)));
+  return success();
+}
+
+/// IsNaN: x is unordered with itself.
+LogicalResult convertIsNaN(GraphBuilder &g) {
+  FailureOr<Value> x = floatInput(g);
+  if (failed(x))
+    return failure();
+  g.setOutput(0, Value(arith::CmpFOp::create(
+                     g.b, g.loc, arith::CmpFPredicate::UNO, *x, *x)));
   return success();
 }
 
@@ -382,22 +412,55 @@ LogicalResult convertIdentity(GraphBuilder &g) {
   return success();
 }
 
-/// Converts constant data to `to`.
-ConstTensor castConstant(const ConstTensor &in, Type to) {
-  ConstTensor out;
-  out.shape = in.shape;
-  out.elementType = to;
-  int64_t n = in.numElements();
-  for (int64_t i = 0; i < n; ++i) {
-    double v = in.at(i);
-    if (isa<FloatType>(to))
-      out.floats.push_back(static_cast<float>(v));
-    else if (to.isInteger(1))
-      out.ints.push_back(v != 0);
-    else
-      out.ints.push_back(static_cast<int64_t>(v));
+/// The value of `v` if it is a splat known at import: a splat
+/// arith.constant, or a 0-d one broadcast (the graph contract's splats).
+std::optional<double> splatValue(Value v) {
+  if (auto broadcast = v.getDefiningOp<linalg::BroadcastOp>())
+    v = broadcast.getInput();
+  auto constant = v.getDefiningOp<arith::ConstantOp>();
+  auto dense = constant ? dyn_cast<DenseElementsAttr>(constant.getValue())
+                        : DenseElementsAttr();
+  if (!dense || !dense.isSplat())
+    return std::nullopt;
+  if (isa<FloatType>(dense.getElementType()))
+    return dense.getSplatValue<APFloat>().convertToDouble();
+  return double(dense.getSplatValue<APInt>().getSExtValue());
+}
+
+/// If every element of the float tensor `v` is an integer (or +-inf), the
+/// interval the elements lie in; else nullopt. Follows what the importer
+/// emits for rounding and clipping: roundeven/round/floor/ceil/trunc, then
+/// maximumf/minimumf with integral splats; sitofp of an integer.
+std::optional<std::pair<double, double>> integralRange(Value v) {
+  Operation *op = v.getDefiningOp();
+  if (!op)
+    return std::nullopt;
+  if (isa<math::RoundEvenOp, math::RoundOp, math::FloorOp, math::CeilOp,
+          math::TruncOp>(op))
+    return std::pair(-INFINITY, INFINITY);
+  if (auto fromInt = dyn_cast<arith::SIToFPOp>(op)) {
+    unsigned width = getElementTypeOrSelf(fromInt.getIn().getType())
+                         .getIntOrFloatBitWidth();
+    return std::pair(-std::ldexp(1.0, width - 1),
+                     std::ldexp(1.0, width - 1) - 1);
   }
-  return out;
+  if (isa<arith::MaximumFOp, arith::MinimumFOp>(op)) {
+    for (int k = 0; k < 2; ++k) {
+      std::optional<double> bound = splatValue(op->getOperand(1 - k));
+      if (!bound || *bound != std::trunc(*bound))
+        continue;
+      std::optional<std::pair<double, double>> inner =
+          integralRange(op->getOperand(k));
+      if (!inner)
+        return std::nullopt;
+      if (isa<arith::MaximumFOp>(op))
+        return std::pair(std::max(inner->first, *bound),
+                         std::max(inner->second, *bound));
+      return std::pair(std::min(inner->first, *bound),
+                       std::min(inner->second, *bound));
+    }
+  }
+  return std::nullopt;
 }
 
 LogicalResult convertCast(GraphBuilder &g) {
@@ -413,13 +476,14 @@ LogicalResult convertCast(GraphBuilder &g) {
                   onnx::TensorProto::DataType_Name(
                       static_cast<onnx::TensorProto::DataType>(toAttr->i())));
   Type from = g.typeOf(*x).getElementType();
+  if (!isRuntimeElementType(to))
+    return g.fail("cast to " + onnx::TensorProto::DataType_Name(
+                                   static_cast<onnx::TensorProto::DataType>(
+                                       toAttr->i())) +
+                  " at run time is not supported (unsigned integer tensors "
+                  "are evaluated at import only)");
   if (from == to) {
     g.setOutput(0, *x);
-    return success();
-  }
-  if (x->constant && x->constant->numElements() <= kMaxFoldedElements) {
-    g.setOutput(0, OnnxValue{Value(), std::make_shared<ConstTensor>(
-                                          castConstant(*x->constant, to))});
     return success();
   }
   if (x->sym && isa<IntegerType>(to)) {
@@ -454,7 +518,20 @@ LogicalResult convertCast(GraphBuilder &g) {
                  ? Value(arith::UIToFPOp::create(g.b, g.loc, resultType, v))
                  : Value(arith::ExtUIOp::create(g.b, g.loc, resultType, v));
   } else if (isa<FloatType>(to)) {
-    result = arith::SIToFPOp::create(g.b, g.loc, resultType, v);
+    // Back to float from an integer cast of integral floats that fit the
+    // integer type (Cast(Clip(Round(x), -128, 127), int8), then float): the
+    // values are unchanged, so the pair is nothing.
+    auto toInt = v.getDefiningOp<arith::FPToSIOp>();
+    std::optional<std::pair<double, double>> range =
+        toInt && toInt.getIn().getType() == resultType
+            ? integralRange(toInt.getIn())
+            : std::nullopt;
+    unsigned width = from.getIntOrFloatBitWidth();
+    if (range && width < 64 && range->first >= -std::ldexp(1.0, width - 1) &&
+        range->second <= std::ldexp(1.0, width - 1) - 1)
+      result = toInt.getIn();
+    else
+      result = arith::SIToFPOp::create(g.b, g.loc, resultType, v);
   } else if (to.isInteger(1)) {
     Value zero = g.splat(0, from, g.sizes(v));
     result = arith::CmpIOp::create(g.b, g.loc, arith::CmpIPredicate::ne, v,
@@ -473,28 +550,6 @@ LogicalResult convertWhere(GraphBuilder &g) {
   OnnxValue *c = g.input(0), *x = g.input(1), *y = g.input(2);
   if (!c || !x || !y)
     return g.fail("expects three inputs");
-  // Shape arithmetic on constants (exporters' Where(Equal(shape, -1), ...))
-  // is folded like the binary ops.
-  if (foldable(c) && foldable(x) && foldable(y)) {
-    std::optional<SmallVector<int64_t>> xy =
-        broadcastStatic(x->constant->shape, y->constant->shape);
-    std::optional<SmallVector<int64_t>> shape =
-        xy ? broadcastStatic(c->constant->shape, *xy) : std::nullopt;
-    if (!shape)
-      return g.fail("constant operand shapes cannot be broadcast together");
-    auto out = std::make_shared<ConstTensor>();
-    out->shape = *shape;
-    out->elementType = x->constant->elementType;
-    int64_t n = out->numElements();
-    for (int64_t i = 0; i < n; ++i) {
-      bool pick =
-          c->constant->ints[broadcastIndex(i, *shape, c->constant->shape)];
-      const ConstTensor &from = pick ? *x->constant : *y->constant;
-      out->ints.push_back(from.ints[broadcastIndex(i, *shape, from.shape)]);
-    }
-    g.setOutput(0, OnnxValue{Value(), out});
-    return success();
-  }
   if (symbolicOperands({c, x, y})) {
     SymInts sc = *g.symInts(c), sx = *g.symInts(x), sy = *g.symInts(y);
     std::optional<SmallVector<int64_t>> xy = broadcastStatic(sx.shape, sy.shape);
@@ -556,6 +611,15 @@ void mlir::trit::onnx_import::addElementwiseConverters(
   t["Less"] = binary<Binary::Less>;
   t["GreaterOrEqual"] = binary<Binary::GreaterOrEqual>;
   t["LessOrEqual"] = binary<Binary::LessOrEqual>;
+  t["And"] = binary<Binary::And>;
+  t["Or"] = binary<Binary::Or>;
+  t["Xor"] = binary<Binary::Xor>;
+  t["BitwiseAnd"] = binary<Binary::And>;
+  t["BitwiseOr"] = binary<Binary::Or>;
+  t["BitwiseXor"] = binary<Binary::Xor>;
+  t["Not"] = convertNot;
+  t["BitwiseNot"] = convertNot;
+  t["IsNaN"] = convertIsNaN;
   t["Abs"] = convertAbs;
   t["Neg"] = convertNeg;
   t["Round"] = unaryFloat<math::RoundEvenOp>;

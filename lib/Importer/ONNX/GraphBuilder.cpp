@@ -531,6 +531,15 @@ GraphBuilder::importGraph(const onnx::GraphProto &graph,
                           ValueRange arguments) {
   for (auto [name, argument] : llvm::zip(inputNames, arguments))
     values[name] = OnnxValue{argument, nullptr};
+  // Remaining uses of each name: a value is dropped (its compile-time data
+  // freed) after its last use, so folding a chain of large constants holds
+  // only the live ones.
+  llvm::StringMap<int64_t> uses;
+  for (const onnx::NodeProto &n : graph.node())
+    for (const std::string &in : n.input())
+      ++uses[in];
+  for (const onnx::ValueInfoProto &output : graph.output())
+    ++uses[output.name()];
   for (const onnx::NodeProto &n : graph.node()) {
     node = &n;
     std::string name = n.name().empty() ? (n.output_size() ? n.output(0) : "")
@@ -541,6 +550,9 @@ GraphBuilder::importGraph(const onnx::GraphProto &graph,
               std::to_string(opset) + "): " + error;
       return failure();
     }
+    for (const std::string &in : n.input())
+      if (!in.empty() && --uses[in] == 0)
+        values.erase(in);
   }
   node = nullptr;
   SmallVector<Value> results;
@@ -561,6 +573,21 @@ LogicalResult GraphBuilder::convertNode(const onnx::NodeProto &n) {
   for (const std::string &in : n.input())
     if (!in.empty() && !values.count(in))
       return fail("input '" + in + "' is not defined before its use");
+  // Constant subgraphs are evaluated, whatever their ops and types.
+  FailureOr<bool> folded = evaluateConstantNode(*this);
+  if (failed(folded))
+    return failure();
+  if (*folded)
+    return success();
+  for (int i = 0; i < n.input_size(); ++i) {
+    OnnxValue *v = input(i);
+    if (v && !isRuntimeElementType(typeOf(*v).getElementType()))
+      return fail("input '" + n.input(i) + "' is " +
+                  llvm::formatv("{0}", typeOf(*v).getElementType()).str() +
+                  " data used at run time; trit evaluates unsigned integer "
+                  "tensors only where every input of the node is known at "
+                  "import time");
+  }
   OpConverter converter = lookupConverter(n.op_type());
   if (!converter)
     return fail("unsupported operator");

@@ -33,7 +33,9 @@ namespace mlir::trit::onnx_import {
 /// are held as f32, integers (and bools) as int64.
 struct ConstTensor {
   SmallVector<int64_t> shape;
-  /// f32, i64, i32 or i1.
+  /// f32 (any float width), a signless integer (i64, i32, i16, i8; i1 for
+  /// bool) or an unsigned one (ui64, ui32, ui16, ui8: compile-time data
+  /// only, never a run-time value).
   Type elementType;
   std::vector<float> floats;
   std::vector<int64_t> ints;
@@ -232,6 +234,13 @@ SmallVector<int64_t> staticShape(ArrayRef<OpFoldResult> sizes);
 /// Normalizes `axis` of a rank-`rank` tensor; nullopt if out of range.
 std::optional<int64_t> normalizeAxis(int64_t axis, int64_t rank);
 
+/// Whether values of `type` may exist at run time (floats and signless
+/// integers; ONNX's unsigned types are folded at import only).
+inline bool isRuntimeElementType(Type type) {
+  auto i = dyn_cast<IntegerType>(type);
+  return !i || i.isSignless();
+}
+
 /// Integer constants up to this size are folded by the importer (shape
 /// arithmetic).
 constexpr int64_t kMaxFoldedElements = 1024;
@@ -246,6 +255,13 @@ int64_t broadcastIndex(int64_t flat, ArrayRef<int64_t> result,
 
 /// Whether `v` is an integer constant small enough to fold.
 bool foldable(const OnnxValue *v);
+/// Evaluates the builder's current node at import time when every input is
+/// compile-time data (ConstantFolding.cpp): true if it bound the node's
+/// outputs, false if the node is left to its converter (an op not
+/// evaluated, or an output much larger than the inputs), failure (with
+/// `g.error`) on a malformed node.
+FailureOr<bool> evaluateConstantNode(GraphBuilder &g);
+
 /// Whether `v` is foldable or symbolic shape data (SymInts), with at least
 /// one of `values` symbolic.
 bool symbolicOperands(ArrayRef<const OnnxValue *> values);

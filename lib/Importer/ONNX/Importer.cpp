@@ -67,7 +67,7 @@ FailureOr<RankedTensorType> convertInputType(MLIRContext *context,
   }
   const auto &tensorType = info.type().tensor_type();
   Type elementType = convertElementType(context, tensorType.elem_type());
-  if (!elementType) {
+  if (!elementType || !isRuntimeElementType(elementType)) {
     error = "graph input '" + info.name() + "' has unsupported element type " +
             onnx::TensorProto::DataType_Name(
                 static_cast<onnx::TensorProto::DataType>(

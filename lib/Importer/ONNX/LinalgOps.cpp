@@ -8,6 +8,7 @@
 #include "GraphBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlowOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
@@ -352,22 +353,6 @@ LogicalResult convertGather(GraphBuilder &g) {
   if (!axis)
     return g.fail("axis is out of range");
 
-  // Constant data and indices (shape computations) are folded.
-  if (data->constant && indices->constant && !data->constant->isFloat() &&
-      *axis == 0 && dt.getRank() == 1) {
-    auto out = std::make_shared<ConstTensor>();
-    out->shape = SmallVector<int64_t>(it.getShape());
-    out->elementType = dt.getElementType();
-    int64_t n = dt.getDimSize(0);
-    for (int64_t i : indices->constant->ints) {
-      int64_t j = i < 0 ? i + n : i;
-      if (j < 0 || j >= n)
-        return g.fail("index " + Twine(i) + " is out of range");
-      out->ints.push_back(data->constant->ints[j]);
-    }
-    g.setOutput(0, OnnxValue{Value(), out});
-    return success();
-  }
   // Picking sizes out of a shape computed from dynamic sizes.
   if (data->sym && foldable(indices) && dt.getRank() == 1) {
     SymInts out;
@@ -422,6 +407,159 @@ LogicalResult convertGather(GraphBuilder &g) {
   g.setOutput(0, result);
   return success();
 }
+
+/// GatherND: a linalg.generic over the result ([indices' leading dims] +
+/// [data's trailing dims]) that reads each index tuple (its last dimension
+/// must be static) and extracts the element it names. Negative indices count
+/// from the end; an index out of range is a run-time error.
+LogicalResult convertGatherND(GraphBuilder &g) {
+  FailureOr<Value> dataOr = g.inputValue(0), idsOr = g.inputValue(1);
+  if (failed(dataOr) || failed(idsOr))
+    return failure();
+  Value data = *dataOr, ids = *idsOr;
+  auto dt = cast<RankedTensorType>(data.getType());
+  auto it = cast<RankedTensorType>(ids.getType());
+  if (!isa<IntegerType>(it.getElementType()) ||
+      it.getElementType().isInteger(1))
+    return g.fail("indices must be integers");
+  int64_t batchDims = g.intAttr("batch_dims", 0);
+  int64_t rank = dt.getRank(), q = it.getRank();
+  if (q < 1 || batchDims < 0 || batchDims >= std::min(rank, q))
+    return g.fail("batch_dims " + Twine(batchDims) + " is out of range");
+  int64_t k = it.getDimSize(q - 1);
+  if (ShapedType::isDynamic(k))
+    return g.fail("the last dimension of indices must be static");
+  if (k < 1 || k > rank - batchDims)
+    return g.fail("index tuples of " + Twine(k) + " do not fit data of rank " +
+                  Twine(rank) + " with " + Twine(batchDims) + " batch dims");
+  SmallVector<OpFoldResult> idSizes = g.sizes(ids), dataSizes = g.sizes(data);
+  SmallVector<OpFoldResult> outSizes(idSizes.begin(), idSizes.end() - 1);
+  outSizes.append(dataSizes.begin() + batchDims + k, dataSizes.end());
+  int64_t outRank = outSizes.size(), lead = q - 1;
+  // Batch dimensions of indices and data must agree.
+  for (int64_t d = 0; d < batchDims; ++d) {
+    Value ok = arith::CmpIOp::create(g.b, g.loc, arith::CmpIPredicate::eq,
+                                     g.indexValue(idSizes[d]),
+                                     g.indexValue(dataSizes[d]));
+    cf::AssertOp::create(g.b, g.loc, ok,
+                         "GatherND: batch dimension " + std::to_string(d) +
+                             " of indices and data differ");
+  }
+  Value init = g.empty(outSizes, dt.getElementType());
+  AffineMap outMap = AffineMap::getMultiDimIdentityMap(outRank, g.context);
+  SmallVector<utils::IteratorType> iterators(outRank,
+                                             utils::IteratorType::parallel);
+  std::string node = g.node->name().empty() ? g.node->output(0)
+                                            : g.node->name();
+  Value result =
+      linalg::GenericOp::create(
+          g.b, g.loc, TypeRange{init.getType()}, ValueRange{},
+          ValueRange{init}, ArrayRef<AffineMap>{outMap}, iterators,
+          [&](OpBuilder &b, Location loc, ValueRange) {
+            SmallVector<Value> coords, idCoords;
+            for (int64_t d = 0; d < lead; ++d)
+              idCoords.push_back(linalg::IndexOp::create(b, loc, d));
+            for (int64_t d = 0; d < batchDims; ++d)
+              coords.push_back(idCoords[d]);
+            idCoords.push_back(Value());
+            Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+            for (int64_t j = 0; j < k; ++j) {
+              idCoords.back() = arith::ConstantIndexOp::create(b, loc, j);
+              Value id = arith::IndexCastOp::create(
+                  b, loc, b.getIndexType(),
+                  tensor::ExtractOp::create(b, loc, ids, idCoords));
+              Value size = tensor::DimOp::create(b, loc, data,
+                                                 batchDims + j);
+              Value negative = arith::CmpIOp::create(
+                  b, loc, arith::CmpIPredicate::slt, id, zero);
+              Value wrapped = arith::AddIOp::create(b, loc, id, size);
+              Value c = arith::SelectOp::create(b, loc, negative, wrapped, id);
+              Value inRange = arith::AndIOp::create(
+                  b, loc,
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, c,
+                                        zero),
+                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c,
+                                        size));
+              cf::AssertOp::create(
+                  b, loc, inRange,
+                  "node '" + node + "' (GatherND): an index is out of range");
+              coords.push_back(c);
+            }
+            for (int64_t d = lead; d < outRank; ++d)
+              coords.push_back(linalg::IndexOp::create(b, loc, d));
+            Value v = tensor::ExtractOp::create(b, loc, data, coords);
+            linalg::YieldOp::create(b, loc, v);
+          })
+          ->getResult(0);
+  g.setOutput(0, result);
+  return success();
+}
+
+/// CumSum along a constant axis: out[.., i, ..] sums x[.., j, ..] over
+/// j <= i (j < i when exclusive; j >= i, j > i when reversed), as a
+/// linalg.generic with the summed index as a reduction dimension, adding in
+/// index order. Quadratic in the axis' size, which is a sequence length
+/// where exporters use it (position ids, masks).
+LogicalResult convertCumSum(GraphBuilder &g) {
+  FailureOr<Value> xOr = g.inputValue(0);
+  if (failed(xOr))
+    return failure();
+  Value x = *xOr;
+  auto type = cast<RankedTensorType>(x.getType());
+  Type elementType = type.getElementType();
+  if (elementType.isInteger(1))
+    return g.fail("CumSum of bool is not defined");
+  FailureOr<SmallVector<int64_t>> axisData = g.intsInput(1, "axis");
+  if (failed(axisData))
+    return failure();
+  if (axisData->size() != 1)
+    return g.fail("axis must hold one value");
+  int64_t rank = type.getRank();
+  std::optional<int64_t> axis = normalizeAxis((*axisData)[0], rank);
+  if (!axis)
+    return g.fail("axis is out of range");
+  bool exclusive = g.intAttr("exclusive", 0), reverse = g.intAttr("reverse", 0);
+  // Iteration space: the result's dimensions, then j (reduction).
+  MLIRContext *ctx = g.context;
+  SmallVector<AffineExpr> inExprs;
+  for (int64_t d = 0; d < rank; ++d)
+    inExprs.push_back(getAffineDimExpr(d == *axis ? rank : d, ctx));
+  AffineMap inMap = AffineMap::get(rank + 1, 0, inExprs, ctx);
+  AffineMap outMap = AffineMap::getMultiDimIdentityMap(rank + 1, ctx)
+                         .getSubMap(llvm::to_vector(
+                             llvm::seq<unsigned>(0, rank)));
+  SmallVector<utils::IteratorType> iterators(rank,
+                                             utils::IteratorType::parallel);
+  iterators.push_back(utils::IteratorType::reduction);
+  TypedAttr zeroAttr = isa<FloatType>(elementType)
+                           ? TypedAttr(g.b.getFloatAttr(elementType, 0.0))
+                           : TypedAttr(g.b.getIntegerAttr(elementType, 0));
+  Value init = g.filled(g.sizes(x), elementType, zeroAttr);
+  arith::CmpIPredicate keep = reverse ? (exclusive ? arith::CmpIPredicate::sgt
+                                                   : arith::CmpIPredicate::sge)
+                                      : (exclusive ? arith::CmpIPredicate::slt
+                                                   : arith::CmpIPredicate::sle);
+  Value result =
+      linalg::GenericOp::create(
+          g.b, g.loc, TypeRange{init.getType()}, ValueRange{x},
+          ValueRange{init}, ArrayRef<AffineMap>{inMap, outMap}, iterators,
+          [&](OpBuilder &b, Location loc, ValueRange args) {
+            Value i = linalg::IndexOp::create(b, loc, *axis);
+            Value j = linalg::IndexOp::create(b, loc, rank);
+            Value take = arith::CmpIOp::create(b, loc, keep, j, i);
+            Value sum = isa<FloatType>(elementType)
+                            ? Value(arith::AddFOp::create(b, loc, args[1],
+                                                          args[0]))
+                            : Value(arith::AddIOp::create(b, loc, args[1],
+                                                          args[0]));
+            linalg::YieldOp::create(
+                b, loc, Value(arith::SelectOp::create(b, loc, take, sum,
+                                                      args[1])));
+          })
+          ->getResult(0);
+  g.setOutput(0, result);
+  return success();
+}
 } // namespace
 
 void mlir::trit::onnx_import::addLinalgConverters(
@@ -435,4 +573,6 @@ void mlir::trit::onnx_import::addLinalgConverters(
   t["Transpose"] = convertTranspose;
   t["Softmax"] = convertSoftmax;
   t["Gather"] = convertGather;
+  t["GatherND"] = convertGatherND;
+  t["CumSum"] = convertCumSum;
 }

@@ -72,15 +72,10 @@ Value product(GraphBuilder &g, ArrayRef<OpFoldResult> sizes) {
   return p;
 }
 
-/// A value that is a reshape of input 0 to `outSizes`, or a folded constant.
+/// A value that is a reshape of input 0 to `outSizes` (symbolic shape data
+/// stays symbolic; constant inputs were evaluated before this is reached).
 LogicalResult reshapeTo(GraphBuilder &g, SmallVector<OpFoldResult> outSizes) {
   OnnxValue *x = g.input(0);
-  if (x->constant && !x->constant->isFloat()) {
-    auto out = std::make_shared<ConstTensor>(*x->constant);
-    out->shape = staticShape(outSizes);
-    g.setOutput(0, OnnxValue{Value(), out});
-    return success();
-  }
   if (x->sym) {
     SymInts out = *x->sym;
     out.shape = staticShape(outSizes);
@@ -92,6 +87,47 @@ LogicalResult reshapeTo(GraphBuilder &g, SmallVector<OpFoldResult> outSizes) {
     return failure();
   g.setOutput(0, *v);
   return success();
+}
+
+/// The size a Reshape's -1 (at `inferred` in `outSizes`) stands for, found
+/// by cancelling: every dynamic size among the other output sizes must be
+/// one of the input's dynamic sizes (the same SSA value), and the static
+/// remainder must divide. The result is static when every dynamic input
+/// size cancels ([1, 4, T, 16] to [-1, T, 16] gives 4), so the reshape stays
+/// a collapse or expand. Nullopt where it does not cancel.
+std::optional<OpFoldResult> cancelSizes(GraphBuilder &g,
+                                        ArrayRef<OpFoldResult> inSizes,
+                                        ArrayRef<OpFoldResult> outSizes,
+                                        int64_t inferred) {
+  SmallVector<Value> dynamic;
+  int64_t staticIn = 1, staticOut = 1;
+  for (OpFoldResult s : inSizes) {
+    if (std::optional<int64_t> c = knownInt(s))
+      staticIn *= *c;
+    else
+      dynamic.push_back(g.indexValue(s));
+  }
+  for (auto [i, s] : llvm::enumerate(outSizes)) {
+    if (int64_t(i) == inferred)
+      continue;
+    if (std::optional<int64_t> c = knownInt(s)) {
+      staticOut *= *c;
+      continue;
+    }
+    auto it = llvm::find(dynamic, g.indexValue(s));
+    if (it == dynamic.end())
+      return std::nullopt;
+    dynamic.erase(it);
+  }
+  if (staticOut == 0 || staticIn % staticOut)
+    return std::nullopt;
+  OpFoldResult quotient = g.b.getIndexAttr(staticIn / staticOut);
+  for (Value d : dynamic)
+    quotient = knownInt(quotient) == 1
+                   ? OpFoldResult(d)
+                   : OpFoldResult(Value(arith::MulIOp::create(
+                         g.b, g.loc, g.indexValue(quotient), d)));
+  return quotient;
 }
 
 LogicalResult convertReshape(GraphBuilder &g) {
@@ -151,6 +187,9 @@ LogicalResult convertReshape(GraphBuilder &g) {
                       " elements to the requested shape");
       outSizes[inferred] =
           g.b.getIndexAttr(type.getNumElements() / knownProduct);
+    } else if (std::optional<OpFoldResult> quotient =
+                   cancelSizes(g, inSizes, outSizes, inferred)) {
+      outSizes[inferred] = *quotient;
     } else {
       SmallVector<OpFoldResult> known(outSizes);
       known.erase(known.begin() + inferred);
@@ -310,19 +349,6 @@ LogicalResult convertConcat(GraphBuilder &g) {
   std::optional<int64_t> axis = normalizeAxis(g.intAttr("axis", 0), rank);
   if (!axis)
     return g.fail("axis is out of range");
-  bool allConstant = llvm::all_of(inputs, [](OnnxValue *v) {
-    return v->constant && !v->constant->isFloat() &&
-           v->constant->shape.size() == 1;
-  });
-  if (allConstant) {
-    SmallVector<int64_t> data;
-    for (OnnxValue *v : inputs)
-      data.append(v->constant->ints.begin(), v->constant->ints.end());
-    auto out = intConstant(g.context, {int64_t(data.size())}, data);
-    out->elementType = inputs[0]->constant->elementType;
-    g.setOutput(0, OnnxValue{Value(), out});
-    return success();
-  }
   SmallVector<const OnnxValue *> constInputs(inputs.begin(), inputs.end());
   if (rank == 1 && symbolicOperands(constInputs)) {
     SymInts out;
@@ -403,29 +429,6 @@ LogicalResult convertExpand(GraphBuilder &g) {
   if (symShape->shape.size() != 1)
     return g.fail("shape must be a 1-D tensor");
   ArrayRef<OpFoldResult> target = symShape->elements;
-  // Shape arithmetic on constants is folded (exporters expand constant
-  // shape vectors before splitting them).
-  if (foldable(x) && !g.input(1)->sym) {
-    SmallVector<int64_t> shape;
-    for (OpFoldResult s : target)
-      shape.push_back(*knownInt(s));
-    std::optional<SmallVector<int64_t>> outShape =
-        broadcastStatic(x->constant->shape, shape);
-    if (!outShape)
-      return g.fail("shape cannot be broadcast to the target shape");
-    auto out = std::make_shared<ConstTensor>();
-    out->shape = *outShape;
-    out->elementType = x->constant->elementType;
-    int64_t n = out->numElements();
-    if (n > kMaxFoldedElements)
-      return g.fail("expanding a constant to " + Twine(n) +
-                    " elements is not supported");
-    for (int64_t i = 0; i < n; ++i)
-      out->ints.push_back(
-          x->constant->ints[broadcastIndex(i, *outShape, x->constant->shape)]);
-    g.setOutput(0, OnnxValue{Value(), out});
-    return success();
-  }
   RankedTensorType type = g.typeOf(*x);
   int64_t rank = std::max<int64_t>(type.getRank(), target.size());
   Value v = g.materialize(*x);
@@ -791,82 +794,22 @@ LogicalResult convertSplit(GraphBuilder &g) {
     return g.fail("split has " + Twine(parts.size()) + " parts for " +
                   Twine(g.node->output_size()) + " outputs");
   int64_t offset = 0;
-  OnnxValue *in = g.input(0);
-  if (foldable(in) && in->constant->shape.size() == 1) {
-    // A split shape vector stays a constant.
-    for (auto [i, size] : llvm::enumerate(parts)) {
-      if (offset + size > int64_t(in->constant->ints.size()))
-        break;
-      auto out = std::make_shared<ConstTensor>();
-      out->shape = {size};
-      out->elementType = in->constant->elementType;
-      out->ints.assign(in->constant->ints.begin() + offset,
-                       in->constant->ints.begin() + offset + size);
-      g.setOutput(i, OnnxValue{Value(), out});
-      offset += size;
-    }
-  } else {
-    for (auto [i, size] : llvm::enumerate(parts)) {
-      g.setOutput(i, sliceAxis(g, *x, *axis, offset, size, 1));
-      offset += size;
-    }
+  for (auto [i, size] : llvm::enumerate(parts)) {
+    g.setOutput(i, sliceAxis(g, *x, *axis, offset, size, 1));
+    offset += size;
   }
   if (offset != n)
     return g.fail("split sizes add up to " + Twine(offset) + ", not " +
                   Twine(n));
   return success();
 }
-/// Trilu on a constant (PyTorch's causal mask, torch.ones(t, t).tril()):
-/// folded at import. Trilu on a computed tensor is not supported.
+/// Trilu on a constant (PyTorch's causal mask, torch.ones(t, t).tril()) is
+/// evaluated at import (ConstantFolding.cpp); on a computed tensor it is
+/// not supported.
 LogicalResult convertTrilu(GraphBuilder &g) {
-  OnnxValue *x = g.input(0);
-  if (!x || !x->constant || x->constant->isFloat() ||
-      x->constant->shape.size() < 2)
-    return g.fail("Trilu is only supported on an integer or boolean constant "
-                  "of rank >= 2");
-  int64_t k = 0;
-  if (g.input(1)) {
-    FailureOr<SmallVector<int64_t>> kValue = g.intsInput(1, "k");
-    if (failed(kValue) || kValue->size() != 1)
-      return g.fail("k (input 1) must be one constant integer");
-    k = (*kValue)[0];
-  }
-  bool upper = g.intAttr("upper", 1) != 0;
-  const ConstTensor &in = *x->constant;
-  int64_t rows = in.shape[in.shape.size() - 2];
-  int64_t cols = in.shape.back();
-  auto out = std::make_shared<ConstTensor>(in);
-  for (int64_t i = 0; i < out->numElements(); ++i) {
-    int64_t c = i % cols, r = (i / cols) % rows;
-    bool keep = upper ? c - r >= k : c - r <= k;
-    if (!keep)
-      out->ints[i] = 0;
-  }
-  g.setOutput(0, OnnxValue{Value(), out});
-  return success();
+  return g.fail("Trilu is only supported on data known at import time");
 }
 
-/// Not on a boolean constant, folded; on a computed tensor, xor with true.
-LogicalResult convertNot(GraphBuilder &g) {
-  OnnxValue *x = g.input(0);
-  if (!x)
-    return g.fail("input 0 is missing");
-  if (x->constant && !x->constant->isFloat()) {
-    auto out = std::make_shared<ConstTensor>(*x->constant);
-    for (int64_t &v : out->ints)
-      v = v ? 0 : 1;
-    g.setOutput(0, OnnxValue{Value(), out});
-    return success();
-  }
-  FailureOr<Value> v = g.inputValue(0);
-  if (failed(v))
-    return failure();
-  if (!getElementTypeOrSelf(v->getType()).isInteger(1))
-    return g.fail("Not takes a boolean tensor");
-  Value ones = g.splat(1.0, g.b.getI1Type(), g.sizes(*v));
-  g.setOutput(0, Value(arith::XOrIOp::create(g.b, g.loc, *v, ones)));
-  return success();
-}
 } // namespace
 
 void mlir::trit::onnx_import::addShapeConverters(
@@ -880,7 +823,6 @@ void mlir::trit::onnx_import::addShapeConverters(
   t["Concat"] = convertConcat;
   t["ConstantOfShape"] = convertConstantOfShape;
   t["Trilu"] = convertTrilu;
-  t["Not"] = convertNot;
   t["Expand"] = convertExpand;
   t["Range"] = convertRange;
   t["Slice"] = convertSlice;

@@ -36,8 +36,20 @@ Type mlir::trit::onnx_import::convertElementType(MLIRContext *context,
     return IntegerType::get(context, 64);
   case onnx::TensorProto::INT32:
     return IntegerType::get(context, 32);
+  case onnx::TensorProto::INT16:
+    return IntegerType::get(context, 16);
+  case onnx::TensorProto::INT8:
+    return IntegerType::get(context, 8);
   case onnx::TensorProto::BOOL:
     return IntegerType::get(context, 1);
+  case onnx::TensorProto::UINT8:
+    return IntegerType::get(context, 8, IntegerType::Unsigned);
+  case onnx::TensorProto::UINT16:
+    return IntegerType::get(context, 16, IntegerType::Unsigned);
+  case onnx::TensorProto::UINT32:
+    return IntegerType::get(context, 32, IntegerType::Unsigned);
+  case onnx::TensorProto::UINT64:
+    return IntegerType::get(context, 64, IntegerType::Unsigned);
   default:
     return {};
   }
@@ -64,14 +76,20 @@ int64_t rawElementSize(int32_t dataType) {
   switch (dataType) {
   case onnx::TensorProto::FLOAT:
   case onnx::TensorProto::INT32:
+  case onnx::TensorProto::UINT32:
     return 4;
   case onnx::TensorProto::FLOAT16:
   case onnx::TensorProto::BFLOAT16:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::UINT16:
     return 2;
   case onnx::TensorProto::DOUBLE:
   case onnx::TensorProto::INT64:
+  case onnx::TensorProto::UINT64:
     return 8;
   case onnx::TensorProto::BOOL:
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT8:
     return 1;
   default:
     return 0;
@@ -120,6 +138,33 @@ void decodeRaw(const char *bytes, int64_t count, int32_t dataType,
     case onnx::TensorProto::BOOL:
       out.ints.push_back(*p != 0);
       break;
+    case onnx::TensorProto::INT8:
+      out.ints.push_back(static_cast<int8_t>(*p));
+      break;
+    case onnx::TensorProto::UINT8:
+      out.ints.push_back(static_cast<uint8_t>(*p));
+      break;
+    case onnx::TensorProto::INT16:
+    case onnx::TensorProto::UINT16: {
+      uint16_t v;
+      std::memcpy(&v, p, 2);
+      out.ints.push_back(dataType == onnx::TensorProto::INT16
+                             ? int64_t(static_cast<int16_t>(v))
+                             : int64_t(v));
+      break;
+    }
+    case onnx::TensorProto::UINT32: {
+      uint32_t v;
+      std::memcpy(&v, p, 4);
+      out.ints.push_back(v);
+      break;
+    }
+    case onnx::TensorProto::UINT64: {
+      uint64_t v;
+      std::memcpy(&v, p, 8);
+      out.ints.push_back(static_cast<int64_t>(v));
+      break;
+    }
     }
   }
 }
@@ -264,10 +309,22 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
     break;
   case onnx::TensorProto::INT32:
   case onnx::TensorProto::BOOL:
+  case onnx::TensorProto::INT16:
+  case onnx::TensorProto::INT8:
+  case onnx::TensorProto::UINT16:
+  case onnx::TensorProto::UINT8:
+    // Narrow types are held in int32_data, one element each.
     if (tensor.int32_data_size() != count)
       return sizeMismatch(tensor.int32_data_size());
     for (int32_t v : tensor.int32_data())
       out.ints.push_back(dataType == onnx::TensorProto::BOOL ? v != 0 : v);
+    break;
+  case onnx::TensorProto::UINT32:
+  case onnx::TensorProto::UINT64:
+    if (tensor.uint64_data_size() != count)
+      return sizeMismatch(tensor.uint64_data_size());
+    for (uint64_t v : tensor.uint64_data())
+      out.ints.push_back(static_cast<int64_t>(v));
     break;
   }
   return out;
