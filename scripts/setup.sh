@@ -21,7 +21,7 @@ TRIT_PYTHON=/usr/bin/python3
 
 APT_PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
-  libomp-22-dev ninja-build cmake
+  libomp-22-dev libclang-rt-22-dev ninja-build cmake
   libonnx-dev libprotobuf-dev protobuf-compiler
   libgtest-dev
   nlohmann-json3-dev libpcre2-dev libsentencepiece-dev

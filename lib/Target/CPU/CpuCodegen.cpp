@@ -421,5 +421,10 @@ LogicalResult mlir::trit::linkExecutable(ArrayRef<std::string> objects,
                TRIT_GGUF_READER_LIBRARY, TRIT_RUNTIME_STATIC_LIBRARY,
                TRIT_PCRE2_LIBRARY, TRIT_SENTENCEPIECE_LIBRARY, "-L" + libDir,
                "-Wl,-rpath," + libDir, "-lomp", "-ldl"});
+#ifdef TRIT_EXE_SANITIZE
+  // A sanitized build's archives (trit-run's main, the runtime, the
+  // tokenizer) are instrumented: the executable links the sanitizers too.
+  args.push_back(TRIT_EXE_SANITIZE);
+#endif
   return runLinker(args, outputPath, error);
 }

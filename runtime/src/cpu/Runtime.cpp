@@ -111,6 +111,32 @@ struct WeightsBinding {
 std::mutex weightsMutex;
 std::map<void *, WeightsBinding> weightsBindings;
 
+} // namespace
+
+std::string trit::runtime::checkWeightsFile(const unsigned char *file,
+                                            size_t bytes, uint64_t id,
+                                            int64_t dataBytes) {
+  if (dataBytes < 0 ||
+      bytes < TRIT_WEIGHTS_HEADER_BYTES ||
+      bytes - TRIT_WEIGHTS_HEADER_BYTES < static_cast<uint64_t>(dataBytes))
+    return "has " + std::to_string(bytes) + " bytes; the model needs " +
+           std::to_string(TRIT_WEIGHTS_HEADER_BYTES + dataBytes);
+  if (!file)
+    return "could not be read";
+  if (std::memcmp(file, TRIT_WEIGHTS_MAGIC, sizeof(TRIT_WEIGHTS_MAGIC)))
+    return "is not a trit weights file";
+  if (readLE64(file + 8) != TRIT_WEIGHTS_FORMAT_VERSION)
+    return "has weights format " + std::to_string(readLE64(file + 8)) +
+           ", not " + std::to_string(TRIT_WEIGHTS_FORMAT_VERSION);
+  if (readLE64(file + 16) != id ||
+      readLE64(file + 24) != static_cast<uint64_t>(dataBytes))
+    return "belongs to another build of the model (recompile, or copy the "
+           ".weights file written with this binary)";
+  return "";
+}
+
+namespace {
+
 /// For a binary built with --weights=external: maps "<binary>.weights",
 /// checks that it is the file this binary was built with, and binds it;
 /// a library whose weights are bound already keeps them.
@@ -154,13 +180,12 @@ trit_status mapWeights(trit_model *m, void *handle) {
   fstat(fd, &info);
   size_t bytes = static_cast<size_t>(info.st_size);
   const int64_t dataBytes = size();
-  if (bytes < TRIT_WEIGHTS_HEADER_BYTES + static_cast<size_t>(dataBytes)) {
+  if (dataBytes < 0 ||
+      bytes < TRIT_WEIGHTS_HEADER_BYTES + static_cast<size_t>(dataBytes)) {
     close(fd);
-    return fail(TRIT_ERROR_LOAD, "the weights file '" + path + "' has " +
-                                     std::to_string(bytes) +
-                                     " bytes; the model needs " +
-                                     std::to_string(TRIT_WEIGHTS_HEADER_BYTES +
-                                                    dataBytes));
+    return fail(TRIT_ERROR_LOAD, "the weights file '" + path + "' " +
+                                     trit::runtime::checkWeightsFile(
+                                         nullptr, bytes, id(), dataBytes));
   }
   void *data = mmap(nullptr, bytes, PROT_READ, MAP_PRIVATE, fd, 0);
   close(fd);
@@ -168,16 +193,8 @@ trit_status mapWeights(trit_model *m, void *handle) {
     return fail(TRIT_ERROR_LOAD, "cannot map the weights file '" + path +
                                      "': " + std::strerror(errno));
   auto *header = static_cast<const unsigned char *>(data);
-  std::string problem;
-  if (std::memcmp(header, TRIT_WEIGHTS_MAGIC, sizeof(TRIT_WEIGHTS_MAGIC)))
-    problem = "is not a trit weights file";
-  else if (readLE64(header + 8) != TRIT_WEIGHTS_FORMAT_VERSION)
-    problem = "has weights format " + std::to_string(readLE64(header + 8)) +
-              ", not " + std::to_string(TRIT_WEIGHTS_FORMAT_VERSION);
-  else if (readLE64(header + 16) != id() ||
-           readLE64(header + 24) != static_cast<uint64_t>(dataBytes))
-    problem = "belongs to another build of the model (recompile, or copy "
-              "the .weights file written with this binary)";
+  std::string problem =
+      trit::runtime::checkWeightsFile(header, bytes, id(), dataBytes);
   if (!problem.empty()) {
     munmap(data, bytes);
     return fail(TRIT_ERROR_LOAD, "the weights file '" + path + "' " + problem);
