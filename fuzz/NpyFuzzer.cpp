@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const std::string &path = trit::fuzz::writeScratch(data, size, ".npy");
   std::vector<int64_t> shape, values;
   std::string error;
-  if (npy::readInt64(path, shape, values, error)) {
+  if (trit::npy::readInt64(path, shape, values, error)) {
     // What was read is what the shape says.
     size_t count = 1;
     for (int64_t d : shape) {

@@ -34,7 +34,7 @@ llvm_config.add_tool_substitutions(
     [trit_opt, "FileCheck", "not", "count", "split-file", "llvm-nm"],
     tool_dirs)
 llvm_config.add_tool_substitutions(["trit-run", "tritc", "trit-gguf-dump",
-                                    "trit-tokenize"],
+                                    "trit-tokenize", "trit-stress"],
                                    [config.trit_tools_dir])
 
 # A hand-written model library (unittests/FakeModel.cpp) for runtime tests.

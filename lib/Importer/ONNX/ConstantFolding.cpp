@@ -136,9 +136,14 @@ Shape stridesOf(ArrayRef<int64_t> shape) {
   return strides;
 }
 
+/// The element count of `shape`, saturated at INT64_MAX (which no
+/// tensor's data reaches, so any use of it fails a size check).
 int64_t product(ArrayRef<int64_t> shape) {
-  return std::accumulate(shape.begin(), shape.end(), int64_t(1),
-                         std::multiplies<int64_t>());
+  int64_t n = 1;
+  for (int64_t d : shape)
+    if (llvm::MulOverflow(n, d, n))
+      return INT64_MAX;
+  return n;
 }
 
 /// The element count of `shape`; nullopt on overflow or a negative size.
@@ -684,7 +689,8 @@ FailureOr<bool> Evaluator::reshapeLike(StringRef op) {
       if (d < 0)
         return fail("shape has a negative size " + Twine(d));
       shape.push_back(d);
-      known *= d;
+      if (llvm::MulOverflow(known, d, known))
+        return fail("the shape has more elements than int64 counts");
     }
     if (inferred >= 0) {
       if (known == 0 || x.numElements() % known)
@@ -1440,6 +1446,8 @@ FailureOr<bool> Evaluator::cumSum() {
 }
 
 FailureOr<bool> Evaluator::matMul() {
+  if (!input(1))
+    return fail("expects two inputs");
   const ConstTensor &a = *in[0], &b = *in[1];
   if (a.isFloat() != b.isFloat())
     return fail("operands have different element types");

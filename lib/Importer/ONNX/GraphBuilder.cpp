@@ -305,6 +305,34 @@ static TypedAttr scalarAttr(Type elementType, double value) {
   return IntegerAttr::get(elementType, static_cast<int64_t>(value));
 }
 
+std::string GraphBuilder::nodeName() const {
+  return !node                  ? ""
+         : !node->name().empty() ? node->name()
+         : node->output_size()   ? node->output(0)
+                                 : "";
+}
+
+LogicalResult GraphBuilder::requireEqualSizes(OpFoldResult lhs,
+                                              OpFoldResult rhs,
+                                              const Twine &what) {
+  std::optional<int64_t> kl = knownInt(lhs), kr = knownInt(rhs);
+  if (kl && kr) {
+    if (*kl != *kr)
+      return fail(what + " differ: " + Twine(*kl) + " and " + Twine(*kr));
+    return success();
+  }
+  if (lhs == rhs)
+    return success();
+  Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq,
+                                   indexValue(lhs), indexValue(rhs));
+  cf::AssertOp::create(b, loc, ok,
+                       llvm::formatv("node '{0}' ({1}): {2} differ",
+                                     nodeName(),
+                                     node ? node->op_type() : "", what.str())
+                           .str());
+  return success();
+}
+
 Value GraphBuilder::splat(double value, Type elementType,
                           ArrayRef<OpFoldResult> resultSizes) {
   SmallVector<int64_t> shape = staticShape(resultSizes);

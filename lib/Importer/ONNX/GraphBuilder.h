@@ -179,6 +179,14 @@ public:
   /// `resultSizes` (graph contract: scalar splats, collapse_shape +
   /// linalg.broadcast). Fails if `v` cannot broadcast to it.
   FailureOr<Value> broadcastTo(OnnxValue &v, ArrayRef<OpFoldResult> resultSizes);
+  /// Sizes `a` and `b` must be equal: an error now if both are known and
+  /// differ, a run-time check (cf.assert naming the node and `what`; the
+  /// C API's error gives both sizes) if either is dynamic, nothing if they
+  /// are the same.
+  LogicalResult requireEqualSizes(OpFoldResult lhs, OpFoldResult rhs,
+                                  const Twine &what);
+  /// The node's name for messages (its name, else its first output's).
+  std::string nodeName() const;
   /// A splat of the scalar `value` of `elementType` with shape `sizes`.
   Value splat(double value, Type elementType, ArrayRef<OpFoldResult> sizes);
   /// Numpy broadcasting of the operands' shapes, the dynamic sizes taken

@@ -10,6 +10,8 @@
 #include "trit/Importer/ONNX/Importer.h"
 #include "GraphBuilder.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -79,10 +81,19 @@ FailureOr<RankedTensorType> convertInputType(MLIRContext *context,
     return failure();
   }
   SmallVector<int64_t> shape;
-  for (const auto &d : tensorType.shape().dim())
+  int64_t elements = 1, bytes = 0;
+  for (const auto &d : tensorType.shape().dim()) {
     shape.push_back(d.has_dim_value() && d.dim_value() >= 0
                         ? d.dim_value()
                         : ShapedType::kDynamic);
+    // Its static sizes (and their bytes) must be countable.
+    if (!ShapedType::isDynamic(shape.back()) &&
+        (llvm::MulOverflow(elements, shape.back(), elements) ||
+         llvm::MulOverflow(elements, int64_t(8), bytes))) {
+      error = "graph input '" + info.name() + "' has too many elements";
+      return failure();
+    }
+  }
   return RankedTensorType::get(shape, elementType);
 }
 

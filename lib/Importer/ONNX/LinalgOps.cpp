@@ -32,6 +32,9 @@ FailureOr<Value> matmul2D(GraphBuilder &g, Value x, Value w) {
   if (!ShapedType::isDynamic(k) && !ShapedType::isDynamic(kw) && k != kw)
     return g.fail("MatMul of " + typeString(xt) + " by " + typeString(wt) +
                   ": inner dimensions differ");
+  if (failed(g.requireEqualSizes(g.sizes(x)[1], g.sizes(w)[0],
+                                 "the inner dimensions of the MatMul")))
+    return failure();
   SmallVector<OpFoldResult> shape = {g.sizes(x)[0], g.sizes(w)[1]};
   Value acc = g.filled(shape, xt.getElementType(),
                        g.b.getZeroAttr(xt.getElementType()));
@@ -87,6 +90,15 @@ FailureOr<Value> batchMatmul(GraphBuilder &g, Value x, Value y) {
       return g.fail("MatMul of " + typeString(xt) + " by " + typeString(yt) +
                     ": batch dimensions must match (broadcasting them is not "
                     "supported)");
+  // Dynamic batch and inner sizes agree at run time.
+  for (int64_t i = 0; i < r - 2; ++i)
+    if (failed(g.requireEqualSizes(g.sizes(x)[i], g.sizes(y)[i],
+                                   "batch dimension " + Twine(i) +
+                                       " of the MatMul's operands")))
+      return failure();
+  if (failed(g.requireEqualSizes(g.sizes(x)[r - 1], g.sizes(y)[r - 2],
+                                 "the inner dimensions of the MatMul")))
+    return failure();
   SmallVector<ReassociationIndices> reassociation;
   ReassociationIndices batch;
   for (int64_t i = 0; i < r - 2; ++i)

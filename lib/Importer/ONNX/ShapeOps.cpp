@@ -10,6 +10,8 @@
 
 #include "GraphBuilder.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -102,16 +104,18 @@ std::optional<OpFoldResult> cancelSizes(GraphBuilder &g,
   SmallVector<Value> dynamic;
   int64_t staticIn = 1, staticOut = 1;
   for (OpFoldResult s : inSizes) {
-    if (std::optional<int64_t> c = knownInt(s))
-      staticIn *= *c;
-    else
+    if (std::optional<int64_t> c = knownInt(s)) {
+      if (llvm::MulOverflow(staticIn, *c, staticIn))
+        return std::nullopt;
+    } else
       dynamic.push_back(g.indexValue(s));
   }
   for (auto [i, s] : llvm::enumerate(outSizes)) {
     if (int64_t(i) == inferred)
       continue;
     if (std::optional<int64_t> c = knownInt(s)) {
-      staticOut *= *c;
+      if (llvm::MulOverflow(staticOut, *c, staticOut))
+        return std::nullopt;
       continue;
     }
     auto it = llvm::find(dynamic, g.indexValue(s));
@@ -170,15 +174,18 @@ LogicalResult convertReshape(GraphBuilder &g) {
       outSizes.push_back(inSizes[i]);
       if (type.isDynamicDim(i))
         knownProduct = ShapedType::kDynamic;
-      else if (!ShapedType::isDynamic(knownProduct))
-        knownProduct *= type.getDimSize(i);
+      else if (!ShapedType::isDynamic(knownProduct) &&
+               llvm::MulOverflow(knownProduct, type.getDimSize(i),
+                                 knownProduct))
+        return g.fail("the shape has more elements than int64 counts");
       continue;
     }
     if (s < 0)
       return g.fail("shape has a negative dimension " + Twine(s));
     outSizes.push_back(g.b.getIndexAttr(s));
-    if (!ShapedType::isDynamic(knownProduct))
-      knownProduct *= s;
+    if (!ShapedType::isDynamic(knownProduct) &&
+        llvm::MulOverflow(knownProduct, s, knownProduct))
+      return g.fail("the shape has more elements than int64 counts");
   }
   if (inferred >= 0) {
     if (type.hasStaticShape() && !ShapedType::isDynamic(knownProduct)) {
@@ -201,6 +208,18 @@ LogicalResult convertReshape(GraphBuilder &g) {
              knownProduct != type.getNumElements()) {
     return g.fail("cannot reshape " + Twine(type.getNumElements()) +
                   " elements to " + Twine(knownProduct));
+  }
+  // Where a size is dynamic, the element counts agree at run time (a -1
+  // inferred by division checks that the division was exact).
+  if (!x->sym && (!type.hasStaticShape() ||
+                  llvm::any_of(outSizes, [](OpFoldResult s) {
+                    return !knownInt(s);
+                  }))) {
+    if (failed(g.requireEqualSizes(Value(product(g, inSizes)),
+                                   Value(product(g, outSizes)),
+                                   "the element counts of the input and the "
+                                   "shape")))
+      return failure();
   }
   return reshapeTo(g, outSizes);
 }
@@ -367,10 +386,20 @@ LogicalResult convertConcat(GraphBuilder &g) {
     if (t.getRank() != rank || t.getElementType() !=
                                    g.typeOf(*inputs[0]).getElementType())
       return g.fail("inputs differ in rank or element type");
-    if (t.getNumElements() == 0 && t.hasStaticShape())
+    if (t.hasStaticShape() && t.getNumElements() == 0)
       continue;
     operands.push_back(g.materialize(*v));
   }
+  // Every size but the axis' agrees with the first operand's (at run time
+  // where one is dynamic).
+  for (size_t k = 1; k < operands.size(); ++k)
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != *axis &&
+          failed(g.requireEqualSizes(g.sizes(operands[0])[d],
+                                     g.sizes(operands[k])[d],
+                                     "dimension " + Twine(d) + " of input " +
+                                         Twine(k) + " and of input 0")))
+        return failure();
   if (operands.size() == 1) {
     g.setOutput(0, operands[0]);
     return success();
@@ -395,27 +424,18 @@ LogicalResult convertConstantOfShape(GraphBuilder &g) {
       return g.fail("value must have one element");
     value = std::move(*data);
   }
-  if (g.input(0)->sym) {
-    // A size known only at run time: a filled tensor.
-    TypedAttr attr =
-        value.isFloat()
-            ? TypedAttr(FloatAttr::get(value.elementType, value.floatData()[0]))
-            : TypedAttr(IntegerAttr::get(value.elementType, value.ints[0]));
-    g.setOutput(0, g.filled(symShape->elements, value.elementType, attr));
-    return success();
-  }
-  SmallVector<int64_t> shape;
+  // A shape known at import was evaluated (ConstantFolding.cpp) unless the
+  // result is large: both become a filled tensor made at run time.
+  if (!isRuntimeElementType(value.elementType))
+    return g.fail("a value of an unsigned type is not supported at run time");
   for (OpFoldResult e : symShape->elements)
-    shape.push_back(*getConstantIntValue(e));
-  auto out = std::make_shared<ConstTensor>();
-  out->shape = shape;
-  out->elementType = value.elementType;
-  int64_t n = out->numElements();
-  if (value.isFloat())
-    out->floats.assign(n, value.floatData()[0]);
-  else
-    out->ints.assign(n, value.ints[0]);
-  g.setOutput(0, OnnxValue{Value(), out});
+    if (std::optional<int64_t> size = knownInt(e); size && *size < 0)
+      return g.fail("the shape has a negative size " + Twine(*size));
+  TypedAttr attr =
+      value.isFloat()
+          ? TypedAttr(FloatAttr::get(value.elementType, value.floatData()[0]))
+          : TypedAttr(IntegerAttr::get(value.elementType, value.ints[0]));
+  g.setOutput(0, g.filled(symShape->elements, value.elementType, attr));
   return success();
 }
 

@@ -9,6 +9,7 @@
 
 #include "llvm/ADT/APFloat.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MathExtras.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
@@ -18,6 +19,8 @@ using namespace mlir;
 using namespace mlir::trit::onnx_import;
 
 int64_t ConstTensor::numElements() const {
+  // Shapes are checked when data is decoded (and made by folding from
+  // checked shapes): the product fits.
   int64_t n = 1;
   for (int64_t d : shape)
     n *= d;
@@ -203,6 +206,14 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
     }
     out.shape.push_back(d);
   }
+  // The element count and its bytes (at most 8 per element) fit in int64.
+  int64_t elements = 1, bytes = 0;
+  for (int64_t d : out.shape)
+    if (llvm::MulOverflow(elements, d, elements) ||
+        llvm::MulOverflow(elements, int64_t(8), bytes)) {
+      error = "tensor '" + tensor.name() + "' has too many elements";
+      return std::nullopt;
+    }
   if (tensor.has_segment()) {
     error = "tensor '" + tensor.name() + "' is segmented (unsupported)";
     return std::nullopt;

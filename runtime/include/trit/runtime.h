@@ -107,7 +107,18 @@ typedef enum {
   TRIT_ERROR_IO = 3                /* file read/write */
 } trit_status;
 
-/* The message of the last error on this thread ("" if none). */
+/* Threads. For a model compiled for the CPU: trit_model_load and
+ * trit_model_free may be called from any thread (loads of one library share
+ * its weights under a lock); distinct sessions, and trit_model_forward and
+ * trit_generate calls, on one loaded model may run at the same time on
+ * different threads, each giving what it gives alone (test/Runtime/
+ * stress.test checks 4 threads bit for bit). One session must not be used
+ * by two threads at once, and a model must outlive its sessions and calls.
+ * trit_set_num_threads is process-wide: call it before starting threads.
+ * Errors are per thread (trit_last_error). A CUDA model (target "cuda")
+ * runs on one stream: serialize all calls on it.
+ *
+ * The message of the last error on this thread ("" if none). */
 const char *trit_last_error(void);
 
 typedef struct trit_model trit_model;
