@@ -351,6 +351,62 @@ LogicalResult convertSoftmax(GraphBuilder &g) {
   return success();
 }
 
+/// Checks once per call, before the gather, that every index in `ids`
+/// (component `component` of its last dimension, or every element when
+/// nullopt) lies in [-size, size): a min/max reduction over the indices and
+/// one cf.assert on the two results. (A check inside the gather's loop would
+/// run per element, and in a parallel loop where the runtime's error
+/// handler cannot unwind.)
+void checkIndexRange(GraphBuilder &g, Value ids,
+                     std::optional<int64_t> component, Value size) {
+  auto it = cast<RankedTensorType>(ids.getType());
+  Type elementType = it.getElementType();
+  int64_t rank = it.getRank();
+  int64_t loops = component ? rank - 1 : rank;
+  MLIRContext *ctx = g.context;
+  SmallVector<AffineExpr> idExprs;
+  for (int64_t d = 0; d < loops; ++d)
+    idExprs.push_back(getAffineDimExpr(d, ctx));
+  if (component)
+    idExprs.push_back(getAffineConstantExpr(*component, ctx));
+  AffineMap idMap = AffineMap::get(loops, 0, idExprs, ctx);
+  AffineMap scalarMap = AffineMap::get(loops, 0, {}, ctx);
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  Value lowInit = g.filled({}, elementType,
+                           g.b.getIntegerAttr(elementType,
+                                              APInt::getSignedMaxValue(width)));
+  Value highInit = g.filled({}, elementType,
+                            g.b.getIntegerAttr(
+                                elementType, APInt::getSignedMinValue(width)));
+  SmallVector<utils::IteratorType> iterators(loops,
+                                             utils::IteratorType::reduction);
+  auto bounds = linalg::GenericOp::create(
+      g.b, g.loc, TypeRange{lowInit.getType(), highInit.getType()},
+      ValueRange{ids}, ValueRange{lowInit, highInit},
+      ArrayRef<AffineMap>{idMap, scalarMap, scalarMap}, iterators,
+      [&](OpBuilder &b, Location loc, ValueRange args) {
+        Value low = arith::MinSIOp::create(b, loc, args[1], args[0]);
+        Value high = arith::MaxSIOp::create(b, loc, args[2], args[0]);
+        linalg::YieldOp::create(b, loc, ValueRange{low, high});
+      });
+  auto extract = [&](Value t) -> Value {
+    Value v = tensor::ExtractOp::create(g.b, g.loc, t, ValueRange{});
+    return arith::IndexCastOp::create(g.b, g.loc, g.b.getIndexType(), v);
+  };
+  Value low = extract(bounds.getResult(0)), high = extract(bounds.getResult(1));
+  Value zero = arith::ConstantIndexOp::create(g.b, g.loc, 0);
+  Value negSize = arith::SubIOp::create(g.b, g.loc, zero, size);
+  Value ok = arith::AndIOp::create(
+      g.b, g.loc,
+      arith::CmpIOp::create(g.b, g.loc, arith::CmpIPredicate::sge, low,
+                            negSize),
+      arith::CmpIOp::create(g.b, g.loc, arith::CmpIPredicate::slt, high,
+                            size));
+  cf::AssertOp::create(g.b, g.loc, ok,
+                       "node '" + g.nodeName() + "' (" +
+                           g.node->op_type() + "): an index is out of range");
+}
+
 /// Gather along axis 0 (an embedding lookup): a linalg.generic that reads
 /// each index and extracts the row it names (negative indices count from
 /// the end).
@@ -385,6 +441,7 @@ LogicalResult convertGather(GraphBuilder &g) {
 
   Value table = g.materialize(*data);
   Value ids = g.materialize(*indices);
+  checkIndexRange(g, ids, std::nullopt, g.dim(table, 0));
   SmallVector<OpFoldResult> outSizes = g.sizes(ids);
   SmallVector<OpFoldResult> tableSizes = g.sizes(table);
   outSizes.append(tableSizes.begin() + 1, tableSizes.end());
@@ -423,7 +480,7 @@ LogicalResult convertGather(GraphBuilder &g) {
 /// GatherND: a linalg.generic over the result ([indices' leading dims] +
 /// [data's trailing dims]) that reads each index tuple (its last dimension
 /// must be static) and extracts the element it names. Negative indices count
-/// from the end; an index out of range is a run-time error.
+/// from the end; an index out of range is a run-time error (checked before).
 LogicalResult convertGatherND(GraphBuilder &g) {
   FailureOr<Value> dataOr = g.inputValue(0), idsOr = g.inputValue(1);
   if (failed(dataOr) || failed(idsOr))
@@ -457,12 +514,12 @@ LogicalResult convertGatherND(GraphBuilder &g) {
                          "GatherND: batch dimension " + std::to_string(d) +
                              " of indices and data differ");
   }
+  for (int64_t j = 0; j < k; ++j)
+    checkIndexRange(g, ids, j, g.dim(data, batchDims + j));
   Value init = g.empty(outSizes, dt.getElementType());
   AffineMap outMap = AffineMap::getMultiDimIdentityMap(outRank, g.context);
   SmallVector<utils::IteratorType> iterators(outRank,
                                              utils::IteratorType::parallel);
-  std::string node = g.node->name().empty() ? g.node->output(0)
-                                            : g.node->name();
   Value result =
       linalg::GenericOp::create(
           g.b, g.loc, TypeRange{init.getType()}, ValueRange{},
@@ -485,17 +542,8 @@ LogicalResult convertGatherND(GraphBuilder &g) {
               Value negative = arith::CmpIOp::create(
                   b, loc, arith::CmpIPredicate::slt, id, zero);
               Value wrapped = arith::AddIOp::create(b, loc, id, size);
-              Value c = arith::SelectOp::create(b, loc, negative, wrapped, id);
-              Value inRange = arith::AndIOp::create(
-                  b, loc,
-                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, c,
-                                        zero),
-                  arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, c,
-                                        size));
-              cf::AssertOp::create(
-                  b, loc, inRange,
-                  "node '" + node + "' (GatherND): an index is out of range");
-              coords.push_back(c);
+              coords.push_back(
+                  arith::SelectOp::create(b, loc, negative, wrapped, id));
             }
             for (int64_t d = lead; d < outRank; ++d)
               coords.push_back(linalg::IndexOp::create(b, loc, d));
