@@ -11,19 +11,24 @@
 //               sessions may run concurrently on a CPU model);
 //   context     fills the model's whole context through a session, token by
 //               token, then checks that one more token is refused with a
-//               message and leaves the session unchanged.
+//               message and leaves the session unchanged;
+//   calls N P   (a measurement, checks nothing) times the load and N
+//               forward calls of P tokens, with the page faults of each, to
+//               compare the first call of a process with the later ones.
 // Exit 0 when the checks hold; a message and 1 otherwise.
 //
 //===----------------------------------------------------------------------===//
 
 #include "trit/runtime.h"
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <thread>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <vector>
 
@@ -178,14 +183,47 @@ int context(trit_model *model) {
   return 0;
 }
 
+/// Page faults of this process so far (minor: no disk read).
+int64_t minorFaults() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_minflt;
+}
+
+double secondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                       start)
+      .count();
+}
+
+int calls(trit_model *model, int count, int64_t length) {
+  int64_t vocab = trit_model_vocab_size(model);
+  std::vector<int64_t> ids = tokens(length, vocab);
+  std::vector<float> logits(length * vocab);
+  for (int i = 0; i < count; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    int64_t faultsBefore = minorFaults();
+    if (trit_model_forward(model, ids.data(), 1, length, logits.data()) !=
+        TRIT_OK)
+      return fail(trit_last_error());
+    std::printf("call %d: %lld tokens in %.3f s, %lld page faults\n", i + 1,
+                (long long)length, secondsSince(start),
+                (long long)(minorFaults() - faultsBefore));
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
   if (argc < 3)
-    return fail("usage: trit-stress MODEL (sessions N | threads N | context)");
+    return fail("usage: trit-stress MODEL (sessions N | threads N | context "
+                "| calls N P)");
   trit_model *model = nullptr;
+  auto loadStart = std::chrono::steady_clock::now();
   if (trit_model_load(argv[1], &model) != TRIT_OK)
     return fail(trit_last_error());
+  double loadSeconds = secondsSince(loadStart);
   if (!trit_model_has_kv_cache(model))
     return fail("the model has no KV cache");
   std::string mode = argv[2];
@@ -196,6 +234,11 @@ int main(int argc, char **argv) {
     rc = threads(model, std::atoi(argv[3]));
   else if (mode == "context")
     rc = context(model);
+  else if (mode == "calls" && argc == 5) {
+    std::printf("load: %.3f s, %lld page faults\n", loadSeconds,
+                (long long)minorFaults());
+    rc = calls(model, std::atoi(argv[3]), std::atoll(argv[4]));
+  }
   else
     rc = fail("unknown mode '" + mode + "'");
   trit_model_free(model);

@@ -146,6 +146,16 @@ int64_t product(ArrayRef<int64_t> shape) {
   return n;
 }
 
+/// Steps the multi-index `index` of a tensor of `shape` to the next
+/// element in row-major order (wrapping to all zeros after the last).
+void advance(MutableArrayRef<int64_t> index, ArrayRef<int64_t> shape) {
+  for (int64_t d = int64_t(shape.size()) - 1; d >= 0; --d) {
+    if (++index[d] < shape[d])
+      return;
+    index[d] = 0;
+  }
+}
+
 /// The element count of `shape`; nullopt on overflow or a negative size.
 std::optional<int64_t> checkedProduct(ArrayRef<int64_t> shape) {
   int64_t n = 1;
@@ -787,11 +797,7 @@ FailureOr<bool> Evaluator::transpose() {
     for (int64_t d = 0; d < rank; ++d)
       src += index[d] * inStrides[perm[d]];
     from[i] = src;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+    advance(index, shape);
   }
   set(0, take(x, shape, from));
   return true;
@@ -943,11 +949,7 @@ FailureOr<bool> Evaluator::slice() {
     for (int64_t d = 0; d < rank; ++d)
       src += (begin[d] + index[d] * step[d]) * strides[d];
     from[i] = src;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+    advance(index, shape);
   }
   set(0, take(x, shape, from));
   return true;
@@ -1001,11 +1003,7 @@ FailureOr<bool> Evaluator::tile() {
     for (int64_t d = 0; d < rank; ++d)
       src += (index[d] % x.shape[d]) * strides[d];
     from[i] = src;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < shape[d])
-        break;
-      index[d] = 0;
-    }
+    advance(index, shape);
   }
   set(0, take(x, shape, from));
   return true;
@@ -1018,6 +1016,39 @@ FailureOr<int64_t> indexInto(GraphBuilder &g, int64_t i, int64_t dim) {
     return g.fail("index " + Twine(i) + " is out of range for a dimension "
                   "of size " + Twine(dim));
   return j;
+}
+
+/// GatherElements' and ScatterElements' addressing: for each element of an
+/// index tensor of shape `indexShape` (the data's rank), the flat offset in
+/// data of shape `dataShape` that it names: its own coordinates, but along
+/// `axis` the index it holds.
+FailureOr<std::vector<int64_t>>
+elementOffsets(GraphBuilder &g, ArrayRef<int64_t> dataShape,
+               ArrayRef<int64_t> indexShape, ArrayRef<int64_t> indices,
+               int64_t axis) {
+  int64_t rank = dataShape.size();
+  Shape strides = stridesOf(dataShape);
+  std::vector<int64_t> offsets(indices.size());
+  Shape index(rank, 0);
+  for (size_t i = 0; i < indices.size(); ++i) {
+    int64_t offset = 0;
+    for (int64_t d = 0; d < rank; ++d) {
+      int64_t c = index[d];
+      if (d == axis) {
+        FailureOr<int64_t> j = indexInto(g, indices[i], dataShape[d]);
+        if (failed(j))
+          return failure();
+        c = *j;
+      } else if (c >= dataShape[d]) {
+        return g.fail("indices are larger than the data along axis " +
+                      Twine(d));
+      }
+      offset += c * strides[d];
+    }
+    offsets[i] = offset;
+    advance(index, indexShape);
+  }
+  return offsets;
 }
 
 FailureOr<bool> Evaluator::gather() {
@@ -1062,33 +1093,11 @@ FailureOr<bool> Evaluator::gatherElements() {
   FailureOr<int64_t> a = axis(g.intAttr("axis", 0), rank);
   if (failed(a))
     return failure();
-  Shape strides = stridesOf(x.shape);
-  int64_t n = idx.numElements();
-  std::vector<int64_t> from(n);
-  Shape index(rank, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t src = 0;
-    for (int64_t d = 0; d < rank; ++d) {
-      int64_t c = index[d];
-      if (d == *a) {
-        FailureOr<int64_t> j = indexInto(g, (*indices)[i], x.shape[d]);
-        if (failed(j))
-          return failure();
-        c = *j;
-      } else if (c >= x.shape[d]) {
-        return fail("indices are larger than the data along axis " +
-                    Twine(d));
-      }
-      src += c * strides[d];
-    }
-    from[i] = src;
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < idx.shape[d])
-        break;
-      index[d] = 0;
-    }
-  }
-  set(0, take(x, idx.shape, from));
+  FailureOr<std::vector<int64_t>> from =
+      elementOffsets(g, x.shape, idx.shape, *indices, *a);
+  if (failed(from))
+    return failure();
+  set(0, take(x, idx.shape, *from));
   return true;
 }
 
@@ -1221,34 +1230,15 @@ FailureOr<bool> Evaluator::scatterElements() {
   FailureOr<int64_t> a = axis(g.intAttr("axis", 0), rank);
   if (failed(a))
     return failure();
+  FailureOr<std::vector<int64_t>> to =
+      elementOffsets(g, x.shape, idx.shape, *indices, *a);
+  if (failed(to))
+    return failure();
   ConstTensor out = copyOf(x);
-  Shape strides = stridesOf(x.shape);
   StringRef reduction = reductionAttr(g);
-  int64_t n = idx.numElements();
-  Shape index(rank, 0);
-  for (int64_t i = 0; i < n; ++i) {
-    int64_t dst = 0;
-    for (int64_t d = 0; d < rank; ++d) {
-      int64_t c = index[d];
-      if (d == *a) {
-        FailureOr<int64_t> j = indexInto(g, (*indices)[i], x.shape[d]);
-        if (failed(j))
-          return failure();
-        c = *j;
-      } else if (c >= x.shape[d]) {
-        return fail("indices are larger than the data along axis " +
-                    Twine(d));
-      }
-      dst += c * strides[d];
-    }
-    if (failed(scatterInto(g, out, dst, updates, i, reduction)))
+  for (size_t i = 0; i < to->size(); ++i)
+    if (failed(scatterInto(g, out, (*to)[i], updates, i, reduction)))
       return failure();
-    for (int64_t d = rank - 1; d >= 0; --d) {
-      if (++index[d] < idx.shape[d])
-        break;
-      index[d] = 0;
-    }
-  }
   set(0, std::move(out));
   return true;
 }

@@ -407,6 +407,17 @@ void checkIndexRange(GraphBuilder &g, Value ids,
                            g.node->op_type() + "): an index is out of range");
 }
 
+/// The index `value` (an integer of any width) names in a dimension of
+/// `size`: as an index, negative values counting from the end.
+Value wrapIndex(OpBuilder &b, Location loc, Value value, Value size) {
+  Value id = arith::IndexCastOp::create(b, loc, b.getIndexType(), value);
+  Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+  Value negative =
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, id, zero);
+  Value wrapped = arith::AddIOp::create(b, loc, id, size);
+  return arith::SelectOp::create(b, loc, negative, wrapped, id);
+}
+
 /// Gather along axis 0 (an embedding lookup): a linalg.generic that reads
 /// each index and extracts the row it names (negative indices count from
 /// the end).
@@ -459,14 +470,7 @@ LogicalResult convertGather(GraphBuilder &g) {
           g.b, g.loc, TypeRange{init.getType()}, ValueRange{ids},
           ValueRange{init}, ArrayRef<AffineMap>{idMap, outMap}, iterators,
           [&](OpBuilder &b, Location loc, ValueRange args) {
-            Value id = arith::IndexCastOp::create(b, loc, b.getIndexType(),
-                                                  args[0]);
-            Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-            Value negative = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::slt, id, zero);
-            Value wrapped = arith::AddIOp::create(b, loc, id, rows);
-            Value row = arith::SelectOp::create(b, loc, negative, wrapped, id);
-            SmallVector<Value> coords = {row};
+            SmallVector<Value> coords = {wrapIndex(b, loc, args[0], rows)};
             for (int64_t d = idRank; d < outRank; ++d)
               coords.push_back(linalg::IndexOp::create(b, loc, d));
             Value v = tensor::ExtractOp::create(b, loc, table, coords);
@@ -531,19 +535,12 @@ LogicalResult convertGatherND(GraphBuilder &g) {
             for (int64_t d = 0; d < batchDims; ++d)
               coords.push_back(idCoords[d]);
             idCoords.push_back(Value());
-            Value zero = arith::ConstantIndexOp::create(b, loc, 0);
             for (int64_t j = 0; j < k; ++j) {
               idCoords.back() = arith::ConstantIndexOp::create(b, loc, j);
-              Value id = arith::IndexCastOp::create(
-                  b, loc, b.getIndexType(),
-                  tensor::ExtractOp::create(b, loc, ids, idCoords));
+              Value id = tensor::ExtractOp::create(b, loc, ids, idCoords);
               Value size = tensor::DimOp::create(b, loc, data,
                                                  batchDims + j);
-              Value negative = arith::CmpIOp::create(
-                  b, loc, arith::CmpIPredicate::slt, id, zero);
-              Value wrapped = arith::AddIOp::create(b, loc, id, size);
-              coords.push_back(
-                  arith::SelectOp::create(b, loc, negative, wrapped, id));
+              coords.push_back(wrapIndex(b, loc, id, size));
             }
             for (int64_t d = lead; d < outRank; ++d)
               coords.push_back(linalg::IndexOp::create(b, loc, d));
