@@ -270,7 +270,8 @@ FailureOr<int64_t> Evaluator::axis(int64_t a, int64_t rank) {
 
 //===- Elementwise ---------------------------------------------------------===//
 
-double roundHalfEven(double v) { return v - std::remainder(v, 1.0); }
+/// Round half to even (the default rounding mode), infinities kept.
+double roundHalfEven(double v) { return std::nearbyint(v); }
 
 FailureOr<bool> Evaluator::unary(StringRef op) {
   const ConstTensor &x = *in[0];
@@ -517,6 +518,8 @@ FailureOr<bool> Evaluator::variadic(StringRef op) {
     std::optional<Shape> shape = broadcastStatic(a.shape, b.shape);
     if (!shape)
       return fail("operand shapes cannot broadcast");
+    if (!mayMake(product(*shape)))
+      return false;
     ConstTensor out = makeTensor(*shape, a.elementType);
     bool unsupported = false, divideByZero = false;
     if (a.isFloat()) {
@@ -601,7 +604,9 @@ FailureOr<bool> Evaluator::clip() {
       if (hasHi) v = std::isnan(v) ? v : std::min(v, float(hi));
     }
   } else {
-    // Integer bounds are inputs (opset 11 and later).
+    // Integer bounds are inputs (opset 11 and later, checked above).
+    if (g.opset < 11)
+      return false;
     bool isUnsigned = isUnsignedInt(x.elementType);
     auto less = [&](int64_t p, int64_t q) {
       return isUnsigned ? uint64_t(p) < uint64_t(q) : p < q;
@@ -822,6 +827,8 @@ FailureOr<bool> Evaluator::concat() {
         return fail("inputs differ in size along axis " + Twine(d));
     shape[*a] += t->shape[*a];
   }
+  if (!mayMake(product(shape)))
+    return false;
   ConstTensor out = makeTensor(shape, in[0]->elementType);
   int64_t outer = product(ArrayRef<int64_t>(shape).take_front(*a));
   int64_t inner = product(ArrayRef<int64_t>(shape).drop_front(*a + 1));
@@ -925,17 +932,23 @@ FailureOr<bool> Evaluator::slice() {
     int64_t dim = x.shape[*a], st = steps[i];
     if (st == 0)
       return fail("a step is 0");
+    // ONNX: negative positions count from the end; then starts clamp to
+    // [0, dim] ([0, dim - 1] for a negative step), ends to [0, dim]
+    // ([-1, dim - 1]).
     auto clampIndex = [&](int64_t v, bool isEnd) {
       if (v < 0)
-        v = v < -dim ? (st > 0 ? 0 : -1) : v + dim;
+        v = v < -dim ? -1 : v + dim;
       if (st > 0)
         return std::clamp<int64_t>(v, 0, dim);
-      return std::clamp<int64_t>(v, -1, dim - 1);
-      (void)isEnd;
+      return std::clamp<int64_t>(v, isEnd ? -1 : 0, dim - 1);
     };
     int64_t b = clampIndex(starts[i], false), e = clampIndex(ends[i], true);
-    int64_t count = st > 0 ? std::max<int64_t>(0, llvm::divideCeil(e - b, st))
-                           : std::max<int64_t>(0, llvm::divideCeil(b - e, -st));
+    // ceil(distance / |step|), in unsigned magnitudes (a step may be
+    // INT64_MIN).
+    int64_t distance = st > 0 ? e - b : b - e;
+    uint64_t magnitude = st > 0 ? uint64_t(st) : 0 - uint64_t(st);
+    int64_t count =
+        distance <= 0 ? 0 : int64_t(1 + uint64_t(distance - 1) / magnitude);
     begin[*a] = b;
     step[*a] = st;
     shape[*a] = count;
@@ -1064,6 +1077,8 @@ FailureOr<bool> Evaluator::gather() {
   Shape shape(x.shape.begin(), x.shape.begin() + *a);
   shape.append(idx.shape.begin(), idx.shape.end());
   shape.append(x.shape.begin() + *a + 1, x.shape.end());
+  if (!mayMake(product(shape)))
+    return false;
   int64_t outer = product(ArrayRef<int64_t>(x.shape).take_front(*a));
   int64_t inner = product(ArrayRef<int64_t>(x.shape).drop_front(*a + 1));
   int64_t dim = x.shape[*a];
@@ -1122,6 +1137,12 @@ FailureOr<bool> Evaluator::gatherND() {
   int64_t batch = product(ArrayRef<int64_t>(x.shape).take_front(b));
   int64_t perBatch = product(ArrayRef<int64_t>(x.shape).drop_front(b));
   int64_t slice = product(ArrayRef<int64_t>(x.shape).drop_front(b + k));
+  if (!mayMake(product(shape)))
+    return false;
+  if (product(shape) == 0 || batch == 0) {
+    set(0, makeTensor(shape, x.elementType));
+    return true;
+  }
   int64_t tuples = idx.numElements() / k, tuplesPerBatch = tuples / batch;
   Shape strides = stridesOf(ArrayRef<int64_t>(x.shape).drop_front(b));
   std::vector<int64_t> from;
@@ -1295,6 +1316,8 @@ FailureOr<bool> Evaluator::range() {
     if (!input(i) || input(i)->numElements() != 1)
       return fail("start, limit and delta must be scalars");
   const ConstTensor &s = *in[0], &l = *in[1], &d = *in[2];
+  if (s.elementType != l.elementType || s.elementType != d.elementType)
+    return fail("start, limit and delta must have one element type");
   ConstTensor out;
   out.elementType = s.elementType;
   if (s.isFloat()) {
@@ -1303,21 +1326,28 @@ FailureOr<bool> Evaluator::range() {
     if (delta == 0)
       return fail("delta is 0");
     double count = std::ceil((double(limit) - start) / delta);
-    int64_t n = std::max<int64_t>(0, int64_t(count));
-    if (!mayMake(n))
+    if (!std::isfinite(count))
+      return fail("the number of elements is not finite");
+    if (count > double(std::max(kMaxGrownElements, 4 * inputElements)))
       return false;
+    int64_t n = std::max<int64_t>(0, int64_t(count));
     for (int64_t i = 0; i < n; ++i)
       out.floats.push_back(start + float(i) * delta);
   } else {
     int64_t start = s.ints[0], limit = l.ints[0], delta = d.ints[0];
     if (delta == 0)
       return fail("delta is 0");
-    int64_t n = std::max<int64_t>(
-        0, delta > 0 ? llvm::divideCeil(limit - start, delta)
-                     : llvm::divideCeil(start - limit, -delta));
-    if (!mayMake(n))
+    // ceil((limit - start) / delta) without overflow.
+    __int128 distance = __int128(limit) - start;
+    __int128 step = delta;
+    if (step < 0) {
+      distance = -distance;
+      step = -step;
+    }
+    __int128 count = distance <= 0 ? 0 : (distance + step - 1) / step;
+    if (count > std::max(kMaxGrownElements, 4 * inputElements))
       return false;
-    for (int64_t i = 0; i < n; ++i)
+    for (int64_t i = 0; i < int64_t(count); ++i)
       out.ints.push_back(wrap(start + i * delta, s.elementType));
   }
   out.shape = {int64_t(s.isFloat() ? out.floats.size() : out.ints.size())};
@@ -1354,6 +1384,8 @@ FailureOr<bool> Evaluator::reduce(StringRef op) {
     kept.push_back(reduced[d] ? 1 : x.shape[d]);
   }
   if (!x.isFloat() && op == "ReduceMean")
+    return false;
+  if (!mayMake(product(shape)))
     return false;
   ConstTensor out = makeTensor(shape, x.elementType);
   int64_t n = x.numElements(), m = out.numElements();
@@ -1456,11 +1488,14 @@ FailureOr<bool> Evaluator::matMul() {
   if (!batch)
     return fail("batch dimensions cannot broadcast");
   int64_t batches = product(*batch);
-  if (!mayMake(batches * m * n))
-    return false;
   Shape shape = *batch;
   if (!vecA) shape.push_back(m);
   if (!vecB) shape.push_back(n);
+  // Bounded output and work (multiply-adds); a larger product is left to
+  // the compiled code.
+  int64_t work = product({batches, m, n, k});
+  if (!mayMake(product(shape)) || work > (int64_t(1) << 28))
+    return false;
   ConstTensor out = makeTensor(shape, a.elementType);
   for (int64_t t = 0; t < batches; ++t) {
     int64_t ia = broadcastIndex(t, *batch, batchA) * m * k;

@@ -439,10 +439,10 @@ std::optional<std::pair<double, double>> integralRange(Value v) {
           math::TruncOp>(op))
     return std::pair(-INFINITY, INFINITY);
   if (auto fromInt = dyn_cast<arith::SIToFPOp>(op)) {
+    // Rounding to the float type may reach 2^(width-1) itself.
     unsigned width = getElementTypeOrSelf(fromInt.getIn().getType())
                          .getIntOrFloatBitWidth();
-    return std::pair(-std::ldexp(1.0, width - 1),
-                     std::ldexp(1.0, width - 1) - 1);
+    return std::pair(-std::ldexp(1.0, width - 1), std::ldexp(1.0, width - 1));
   }
   if (isa<arith::MaximumFOp, arith::MinimumFOp>(op)) {
     for (int k = 0; k < 2; ++k) {

@@ -590,6 +590,14 @@ GraphBuilder::importGraph(const onnx::GraphProto &graph,
       error = "graph output '" + output.name() + "' is not computed";
       return failure();
     }
+    if (Type t = typeOf(it->second).getElementType();
+        !isRuntimeElementType(t)) {
+      error = "graph output '" + output.name() + "' is " +
+              llvm::formatv("{0}", t).str() +
+              " data; unsigned integer tensors are not supported as "
+              "outputs";
+      return failure();
+    }
     results.push_back(materialize(it->second));
   }
   return results;

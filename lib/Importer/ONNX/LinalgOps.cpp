@@ -510,14 +510,11 @@ LogicalResult convertGatherND(GraphBuilder &g) {
   outSizes.append(dataSizes.begin() + batchDims + k, dataSizes.end());
   int64_t outRank = outSizes.size(), lead = q - 1;
   // Batch dimensions of indices and data must agree.
-  for (int64_t d = 0; d < batchDims; ++d) {
-    Value ok = arith::CmpIOp::create(g.b, g.loc, arith::CmpIPredicate::eq,
-                                     g.indexValue(idSizes[d]),
-                                     g.indexValue(dataSizes[d]));
-    cf::AssertOp::create(g.b, g.loc, ok,
-                         "GatherND: batch dimension " + std::to_string(d) +
-                             " of indices and data differ");
-  }
+  for (int64_t d = 0; d < batchDims; ++d)
+    if (failed(g.requireEqualSizes(idSizes[d], dataSizes[d],
+                                   "batch dimension " + Twine(d) +
+                                       " of indices and data")))
+      return failure();
   for (int64_t j = 0; j < k; ++j)
     checkIndexRange(g, ids, j, g.dim(data, batchDims + j));
   Value init = g.empty(outSizes, dt.getElementType());

@@ -327,15 +327,24 @@ mlir::trit::onnx_import::decodeTensor(MLIRContext *context,
     // Narrow types are held in int32_data, one element each.
     if (tensor.int32_data_size() != count)
       return sizeMismatch(tensor.int32_data_size());
+    // Values wrap to their type (a file may hold any int32 there).
     for (int32_t v : tensor.int32_data())
-      out.ints.push_back(dataType == onnx::TensorProto::BOOL ? v != 0 : v);
+      out.ints.push_back(
+          dataType == onnx::TensorProto::BOOL     ? int64_t(v != 0)
+          : dataType == onnx::TensorProto::INT16  ? int64_t(int16_t(v))
+          : dataType == onnx::TensorProto::INT8   ? int64_t(int8_t(v))
+          : dataType == onnx::TensorProto::UINT16 ? int64_t(uint16_t(v))
+          : dataType == onnx::TensorProto::UINT8  ? int64_t(uint8_t(v))
+                                                  : int64_t(v));
     break;
   case onnx::TensorProto::UINT32:
   case onnx::TensorProto::UINT64:
     if (tensor.uint64_data_size() != count)
       return sizeMismatch(tensor.uint64_data_size());
     for (uint64_t v : tensor.uint64_data())
-      out.ints.push_back(static_cast<int64_t>(v));
+      out.ints.push_back(dataType == onnx::TensorProto::UINT32
+                             ? int64_t(uint32_t(v))
+                             : static_cast<int64_t>(v));
     break;
   }
   return out;
