@@ -208,6 +208,11 @@ private:
                              std::make_shared<ConstTensor>(std::move(t))});
   }
 
+  /// The elementwise binary `op` of `a` and `b` with numpy broadcasting;
+  /// nullopt where it is not evaluated (left to the converter).
+  FailureOr<std::optional<ConstTensor>>
+  combine(StringRef op, const ConstTensor &a, const ConstTensor &b);
+
   // Families of ops; each returns true when it bound the outputs.
   FailureOr<bool> unary(StringRef op);
   FailureOr<bool> binary(StringRef op);
@@ -446,8 +451,8 @@ std::optional<float> floatBinary(StringRef op, float x, float y,
   return std::nullopt;
 }
 
-FailureOr<bool> Evaluator::binary(StringRef op) {
-  const ConstTensor &a = *in[0], &b = *in[1];
+FailureOr<std::optional<ConstTensor>>
+Evaluator::combine(StringRef op, const ConstTensor &a, const ConstTensor &b) {
   if (a.isFloat() != b.isFloat() ||
       (!a.isFloat() && a.elementType != b.elementType))
     return fail("operands have different element types");
@@ -455,7 +460,7 @@ FailureOr<bool> Evaluator::binary(StringRef op) {
   if (!shape)
     return fail("operand shapes cannot broadcast");
   if (!mayMake(product(*shape)))
-    return false;
+    return std::optional<ConstTensor>();
   bool isCompare = compare(op, 0, 0).has_value();
   Type t = a.elementType;
   ConstTensor out =
@@ -469,7 +474,7 @@ FailureOr<bool> Evaluator::binary(StringRef op) {
       });
     } else {
       if (!floatBinary(op, 1, 1, g))
-        return false;
+        return std::optional<ConstTensor>();
       broadcastLoop(a.shape, b.shape, *shape, [&](int64_t i, int64_t j, int64_t k) {
         out.floats[k] = *floatBinary(op, da[i], db[j], g);
       });
@@ -479,7 +484,7 @@ FailureOr<bool> Evaluator::binary(StringRef op) {
     bool isBool = t.isInteger(1);
     bool logical = op == "And" || op == "Or" || op == "Xor";
     if (logical != isBool && !isCompare)
-      return false;
+      return std::optional<ConstTensor>();
     if (op == "BitShift" && !isUnsigned)
       return fail("BitShift is defined for unsigned integers only");
     broadcastLoop(a.shape, b.shape, *shape, [&](int64_t i, int64_t j, int64_t k) {
@@ -495,11 +500,20 @@ FailureOr<bool> Evaluator::binary(StringRef op) {
         out.ints[k] = wrap(*r, t);
     });
     if (unsupported)
-      return false;
+      return std::optional<ConstTensor>();
     if (divideByZero)
       return fail("integer division by zero");
   }
-  set(0, std::move(out));
+  return std::optional<ConstTensor>(std::move(out));
+}
+
+FailureOr<bool> Evaluator::binary(StringRef op) {
+  FailureOr<std::optional<ConstTensor>> out = combine(op, *in[0], *in[1]);
+  if (failed(out))
+    return failure();
+  if (!*out)
+    return false;
+  set(0, std::move(**out));
   return true;
 }
 
@@ -512,34 +526,12 @@ FailureOr<bool> Evaluator::variadic(StringRef op) {
   for (size_t i = 1; i < in.size(); ++i) {
     if (!in[i])
       return fail("an input is missing");
-    const ConstTensor &a = acc, &b = *in[i];
-    if (a.isFloat() != b.isFloat())
-      return fail("operands have different element types");
-    std::optional<Shape> shape = broadcastStatic(a.shape, b.shape);
-    if (!shape)
-      return fail("operand shapes cannot broadcast");
-    if (!mayMake(product(*shape)))
+    FailureOr<std::optional<ConstTensor>> out = combine(step, acc, *in[i]);
+    if (failed(out))
+      return failure();
+    if (!*out)
       return false;
-    ConstTensor out = makeTensor(*shape, a.elementType);
-    bool unsupported = false, divideByZero = false;
-    if (a.isFloat()) {
-      ArrayRef<float> da = a.floatData(), db = b.floatData();
-      broadcastLoop(a.shape, b.shape, *shape, [&](int64_t x, int64_t y, int64_t k) {
-        out.floats[k] = *floatBinary(step, da[x], db[y], g);
-      });
-    } else {
-      broadcastLoop(a.shape, b.shape, *shape, [&](int64_t x, int64_t y, int64_t k) {
-        std::optional<int64_t> r = intBinary(step, a.ints[x], b.ints[y],
-                                             a.elementType, g, divideByZero);
-        if (!r)
-          unsupported = true;
-        else
-          out.ints[k] = wrap(*r, a.elementType);
-      });
-      if (unsupported)
-        return false;
-    }
-    acc = std::move(out);
+    acc = std::move(**out);
   }
   if (op == "Mean") {
     if (!acc.isFloat())
